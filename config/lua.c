@@ -1,0 +1,359 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The Lua engine: state, error locations, config files, CLI evaluation and
+ * the core's global functions (verbose, option, mode, todname, ...). */
+#include <ctype.h>
+#include <grp.h>
+#include <lauxlib.h>
+#include <lualib.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "config/config.h"
+#include "config/prelude.lua.h"
+#include "loader/loader.h"
+
+/** Current config file being run (for error locations), or NULL. */
+static const char *running_file;
+
+/**
+ * Lua shortens a long chunk name to "...END-OF-PATH:LINE:" (LUA_IDSIZE); give a
+ * location in the running file its full path back.
+ * @return the message pushed on the stack, or NULL when msg is left as it is.
+ */
+static const char *full_location(lua_State *L, const char *msg)
+{
+	if (!running_file || strncmp(msg, "...", 3) != 0)
+		return NULL;
+	size_t flen = strlen(running_file);
+	for (const char *c = strchr(msg + 3, ':'); c; c = strchr(c + 1, ':')) {
+		size_t n = (size_t)(c - (msg + 3));
+		if (n > flen)
+			break;
+		if (isdigit((unsigned char)c[1]) && memcmp(running_file + flen - n, msg + 3, n) == 0)
+			return lua_pushfstring(L, "%s%s", running_file, c);
+	}
+	return NULL;
+}
+
+/**
+ * Message handler: make sure an error says where in the config it happened.
+ * Errors raised in C bindings carry no location; take the innermost Lua frame
+ * of the file being run.
+ */
+static int error_handler(lua_State *L)
+{
+	const char *msg = lua_tostring(L, 1);
+	if (!msg)
+		msg = "(error object is not a string)";
+	const char *full = full_location(L, msg);
+	if (full)
+		msg = full;
+	if (running_file) {
+		lua_Debug ar;
+		char want[512];
+		snprintf(want, sizeof(want), "@%s", running_file);
+		for (int level = 1; lua_getstack(L, level, &ar); ++level) {
+			lua_getinfo(L, "Sl", &ar);
+			if (ar.currentline <= 0 || strcmp(ar.source, want) != 0)
+				continue;
+			char prefix[600];
+			snprintf(prefix, sizeof(prefix), "%s:%d:", running_file, ar.currentline);
+			if (strncmp(msg, prefix, strlen(prefix)) == 0)
+				break;   /* already located */
+			/* Drop a location pointing elsewhere (the prelude, a plugin's .lua). */
+			lua_pushfstring(L, "%s %s", prefix, msg);
+			return 1;
+		}
+	}
+	lua_pushstring(L, msg);
+	return 1;
+}
+
+/** Call the function on top with nargs, results left on the stack. @return 0 or the Lua error code. */
+static int pcall_located(lua_State *L, int nargs, int nresults)
+{
+	int base = lua_gettop(L) - nargs;
+	lua_pushcfunction(L, error_handler);
+	lua_insert(L, base);
+	int ret = lua_pcall(L, nargs, nresults, base);
+	lua_remove(L, base);
+	return ret;
+}
+
+int kr_config_run_file(const char *path)
+{
+	lua_State *L = the_daemon.L;
+	const char *prev = running_file;
+	running_file = path;
+	int ret = luaL_loadfile(L, path);
+	if (ret == 0)
+		ret = pcall_located(L, 0, 0);
+	else if (lua_isstring(L, -1) && full_location(L, lua_tostring(L, -1)))
+		lua_remove(L, -2);   /* a syntax error: its location with the full path */
+	running_file = prev;
+	if (ret != 0) {
+		const char *msg = lua_tostring(L, -1);
+		fprintf(stderr, "%s\n", msg ? msg : "(unknown error)");
+		lua_pop(L, 1);
+		return -1;
+	}
+	return 0;
+}
+
+char *kr_config_eval(const char *cmd)
+{
+	lua_State *L = the_daemon.L;
+	int top = lua_gettop(L);
+	/* An expression prints its value; otherwise run it as a statement. */
+	lua_pushfstring(L, "return %s", cmd);
+	int ret = luaL_loadbuffer(L, lua_tostring(L, -1), lua_objlen(L, -1), "cli");
+	lua_remove(L, -2);
+	if (ret != 0) {
+		lua_pop(L, 1);
+		ret = luaL_loadbuffer(L, cmd, strlen(cmd), "cli");
+	}
+	if (ret == 0)
+		ret = pcall_located(L, 0, LUA_MULTRET);
+	luaL_Buffer b;
+	luaL_buffinit(L, &b);
+	if (ret != 0) {
+		const char *msg = lua_tostring(L, -1);
+		lua_pushfstring(L, "error: %s\n", msg ? msg : "(unknown)");
+		lua_remove(L, -2);
+		luaL_addvalue(&b);
+	} else {
+		int n = lua_gettop(L) - top;
+		for (int i = 1; i <= n; ++i) {
+			lua_getglobal(L, "__kr_serialize");
+			lua_pushvalue(L, top + i);
+			if (lua_pcall(L, 1, 1, 0) != 0 || !lua_isstring(L, -1)) {
+				lua_pop(L, 1);
+				lua_pushstring(L, "?");
+			}
+			if (lua_objlen(L, -1) == 0) {
+				lua_pop(L, 1);
+				continue;
+			}
+			lua_pushliteral(L, "\n");
+			lua_concat(L, 2);
+			luaL_addvalue(&b);
+		}
+	}
+	luaL_pushresult(&b);
+	char *out = strdup(lua_tostring(L, -1));
+	lua_settop(L, top);
+	return out;
+}
+
+static int l_verbose(lua_State *L)
+{
+	if (lua_gettop(L) > 0)
+		kr_log_set_verbose(lua_toboolean(L, 1));
+	lua_pushboolean(L, kr_log_verbose());
+	return 1;
+}
+
+static int l_option(lua_State *L)
+{
+	const char *name = luaL_checkstring(L, 1);
+	uint64_t flag = kr_qflag_from_str(name);
+	if (!flag)
+		return luaL_error(L, "option('%s'): unknown option", name);
+	if (lua_gettop(L) > 1) {
+		if (lua_toboolean(L, 2))
+			the_daemon.ctx.options |= flag;
+		else
+			the_daemon.ctx.options &= ~flag;
+	}
+	lua_pushboolean(L, (the_daemon.ctx.options & flag) != 0);
+	return 1;
+}
+
+static int l_mode(lua_State *L)
+{
+	uint64_t *o = &the_daemon.ctx.options;
+	if (lua_gettop(L) > 0) {
+		const char *m = luaL_checkstring(L, 1);
+		uint64_t bits = strcmp(m, "strict") == 0 ? KR_QF_STRICT :
+				strcmp(m, "permissive") == 0 ? KR_QF_PERMISSIVE : 0;
+		if (!bits && strcmp(m, "normal") != 0)
+			return luaL_error(L, "mode('%s'): expected 'strict', 'normal' or 'permissive'", m);
+		*o = (*o & ~(uint64_t)(KR_QF_STRICT | KR_QF_PERMISSIVE)) | bits;
+	}
+	lua_pushstring(L, (*o & KR_QF_STRICT) ? "strict" : (*o & KR_QF_PERMISSIVE) ? "permissive" : "normal");
+	return 1;
+}
+
+static int l_todname(lua_State *L)
+{
+	const char *s = luaL_checkstring(L, 1);
+	uint8_t name[KR_DNAME_MAXLEN];
+	int len = kr_dname_from_str(name, sizeof(name), s);
+	if (len < 0)
+		return luaL_error(L, "todname('%s'): invalid domain name", s);
+	lua_pushlstring(L, (const char *)name, (size_t)len);
+	return 1;
+}
+
+static int l_moduledir(lua_State *L)
+{
+	if (lua_gettop(L) > 0) {
+		char *dir = strdup(luaL_checkstring(L, 1));
+		if (!dir)
+			return luaL_error(L, "out of memory");
+		free(the_daemon.ctx.moduledir);
+		the_daemon.ctx.moduledir = dir;
+	}
+	lua_pushstring(L, the_daemon.ctx.moduledir);
+	return 1;
+}
+
+static char *hostname_set;
+
+static int l_hostname(lua_State *L)
+{
+	if (lua_gettop(L) > 0) {
+		char *h = strdup(luaL_checkstring(L, 1));
+		if (!h)
+			return luaL_error(L, "out of memory");
+		free(hostname_set);
+		hostname_set = h;
+	}
+	if (hostname_set) {
+		lua_pushstring(L, hostname_set);
+		return 1;
+	}
+	char buf[256];
+	if (gethostname(buf, sizeof(buf)) != 0)
+		return luaL_error(L, "hostname(): %s", strerror(errno));
+	buf[sizeof(buf) - 1] = '\0';
+	lua_pushstring(L, buf);
+	return 1;
+}
+
+static int l_quit(lua_State *L)
+{
+	kr__daemon_quit();
+	return 0;
+}
+
+static int l_user(lua_State *L)
+{
+	const char *user = luaL_checkstring(L, 1);
+	const char *group = luaL_optstring(L, 2, NULL);
+	struct passwd *pw = getpwnam(user);
+	if (!pw)
+		return luaL_error(L, "invalid user name %s", user);
+	gid_t gid = pw->pw_gid;
+	if (group) {
+		struct group *gr = getgrnam(group);
+		if (!gr)
+			return luaL_error(L, "invalid group name %s", group);
+		gid = gr->gr_gid;
+	}
+	if (setgroups(0, NULL) != 0 && errno != EPERM)
+		return luaL_error(L, "setgroups: %s", strerror(errno));
+	if (setregid(gid, gid) != 0)
+		return luaL_error(L, "setregid: %s", strerror(errno));
+	if (setreuid(pw->pw_uid, pw->pw_uid) != 0)
+		return luaL_error(L, "setreuid: %s", strerror(errno));
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+static int l_help(lua_State *L)
+{
+	static const char *text =
+		"help()\n    show this help\n"
+		"quit()\n    quit\n"
+		"hostname([name])\n    get or set the host name\n"
+		"moduledir([dir])\n    get or set the plugin directory\n"
+		"verbose(true|false)\n    toggle verbose logging\n"
+		"option(opt[, true|false])\n    get or set a query option (e.g. NO_MINIMIZE)\n"
+		"mode('strict'|'normal'|'permissive')\n    set the strictness of resolution\n"
+		"todname(name)\n    a domain name in wire format\n"
+		"user(name[, group])\n    drop privileges\n"
+		"modules.load(name), modules.unload(name), modules.list()\n    manage plugins\n"
+		"net.listen(addr[, port]), net.close(addr[, port]), net.list(), net.interfaces()\n    network\n"
+		"event.after(time, fn), event.recurrent(interval, fn), event.cancel(id)\n    timers\n"
+		"worker.id, worker.count, worker.stats()\n    this process\n";
+	luaL_Buffer b;
+	luaL_buffinit(L, &b);
+	luaL_addstring(&b, text);
+	/* Each loaded plugin's props, with their help lines. */
+	for (size_t i = 0; i < the_daemon.ctx.plugin_count; ++i) {
+		const struct kr_plugin *p = the_daemon.ctx.plugins[i];
+		for (const struct kr_plugin_prop *pr = p->api->props; pr && pr->name; ++pr) {
+			lua_pushfstring(L, "%s.%s()\n    %s\n", p->name, pr->name, pr->help ? pr->help : "");
+			luaL_addvalue(&b);
+		}
+	}
+	luaL_pushresult(&b);
+	return 1;
+}
+
+static int l_worker_stats(lua_State *L)
+{
+	lua_newtable(L);
+#define STAT(name) lua_pushnumber(L, (lua_Number)the_daemon.stats.name); lua_setfield(L, -2, #name)
+	STAT(queries); STAT(udp); STAT(tcp); STAT(answered); STAT(servfail); STAT(formerr);
+	STAT(dropped); STAT(timeouts); STAT(concurrent);
+#undef STAT
+	return 1;
+}
+
+static void open_globals(lua_State *L)
+{
+	static const luaL_Reg fns[] = {
+		{ "verbose", l_verbose }, { "option", l_option }, { "mode", l_mode },
+		{ "todname", l_todname }, { "moduledir", l_moduledir }, { "hostname", l_hostname },
+		{ "quit", l_quit }, { "user", l_user }, { "help", l_help }, { NULL, NULL },
+	};
+	for (const luaL_Reg *f = fns; f->name; ++f)
+		lua_register(L, f->name, f->func);
+	lua_pushnumber(L, getpid());
+	lua_setglobal(L, "pid");
+	lua_newtable(L);
+	lua_pushnumber(L, the_daemon.fork_id);
+	lua_setfield(L, -2, "id");
+	lua_pushnumber(L, the_daemon.fork_count);
+	lua_setfield(L, -2, "count");
+	lua_pushnumber(L, getpid());
+	lua_setfield(L, -2, "pid");
+	lua_pushcfunction(L, l_worker_stats);
+	lua_setfield(L, -2, "stats");
+	lua_setglobal(L, "worker");
+}
+
+int kr_config_init(struct kr_daemon *d)
+{
+	lua_State *L = luaL_newstate();
+	if (!L)
+		return -ENOMEM;
+	d->L = L;
+	luaL_openlibs(L);
+	open_globals(L);
+	kr__config_open_net(L);
+	kr__config_open_modules(L);
+	kr__config_open_event(L);
+	if (luaL_loadbuffer(L, kr_prelude_lua, strlen(kr_prelude_lua), "=prelude") != 0 ||
+	    lua_pcall(L, 0, 0, 0) != 0) {
+		fprintf(stderr, "[config] prelude failed: %s\n", lua_tostring(L, -1));
+		lua_close(L);
+		d->L = NULL;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void kr_config_deinit(struct kr_daemon *d)
+{
+	if (d->L) {
+		kr__config_close_event(d->L);   /* no callback may run on a closed state */
+		lua_close(d->L);
+	}
+	d->L = NULL;
+	free(hostname_set);
+	hostname_set = NULL;
+}

@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The `net` table: listen, close, list, interfaces, bufsize, tcp_pipeline. */
+#include <lauxlib.h>
+#include <stdlib.h>
+#include <string.h>
+#include "config/config.h"
+
+/** Listen on one address (string) for net.listen(). */
+static void listen_one(lua_State *L, const char *addr, uint16_t port)
+{
+	int ret = kr_net_listen(&the_daemon.net, addr, port, KR_EP_UDP | KR_EP_TCP);
+	if (ret == -EEXIST)
+		return;   /* listening there already: nothing to do */
+	if (ret != 0)
+		luaL_error(L, "net.listen: cannot listen on %s@%d: %s", addr, port,
+			   ret == -EINVAL ? "not an IP address" : uv_strerror(ret));
+}
+
+static int l_net_listen(lua_State *L)
+{
+	lua_Integer port = 53;
+	if (lua_gettop(L) >= 2 && !lua_isnil(L, 2)) {
+		port = luaL_checkinteger(L, 2);
+		if (port < 1 || port > 65535)
+			return luaL_error(L, "net.listen: port %d out of range 1-65535", (int)port);
+	}
+	if (lua_istable(L, 3)) {
+		lua_getfield(L, 3, "kind");
+		const char *kind = lua_tostring(L, -1);
+		lua_getfield(L, 3, "tls");
+		bool tls = lua_toboolean(L, -1);
+		if (tls || (kind && strcmp(kind, "dns") != 0))
+			return luaL_error(L, "net.listen: kind '%s' is not supported by this build",
+					  tls ? "tls" : kind);
+		lua_pop(L, 2);
+	}
+	if (lua_istable(L, 1)) {
+		for (int i = 1;; ++i) {
+			lua_rawgeti(L, 1, i);
+			if (lua_isnil(L, -1))
+				break;
+			listen_one(L, luaL_checkstring(L, -1), (uint16_t)port);
+			lua_pop(L, 1);
+		}
+	} else {
+		listen_one(L, luaL_checkstring(L, 1), (uint16_t)port);
+	}
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+static int l_net_close(lua_State *L)
+{
+	const char *addr = luaL_checkstring(L, 1);
+	lua_Integer port = luaL_optinteger(L, 2, 53);
+	lua_pushboolean(L, kr_net_close(&the_daemon.net, addr, (uint16_t)port) == 0);
+	return 1;
+}
+
+static int l_net_list(lua_State *L)
+{
+	struct kr_net *net = &the_daemon.net;
+	lua_createtable(L, (int)net->ep_count, 0);
+	for (size_t i = 0; i < net->ep_count; ++i) {
+		const struct kr_endpoint *ep = &net->eps[i];
+		char ip[INET6_ADDRSTRLEN + 1];
+		lua_createtable(L, 0, 2);
+		lua_pushstring(L, "dns");
+		lua_setfield(L, -2, "kind");
+		lua_createtable(L, 0, 4);
+		lua_pushstring(L, kr_net_addr_str(&ep->addr, ip, sizeof(ip)));
+		lua_setfield(L, -2, "ip");
+		bool v4 = ep->addr.ip.sa_family == AF_INET;
+		lua_pushnumber(L, ntohs(v4 ? ep->addr.ip4.sin_port : ep->addr.ip6.sin6_port));
+		lua_setfield(L, -2, "port");
+		lua_pushstring(L, v4 ? "inet4" : "inet6");
+		lua_setfield(L, -2, "family");
+		lua_pushstring(L, ep->kind == KR_EP_UDP ? "udp" : "tcp");
+		lua_setfield(L, -2, "protocol");
+		lua_setfield(L, -2, "transport");
+		lua_rawseti(L, -2, (int)i + 1);
+	}
+	return 1;
+}
+
+/** Table of interfaces: name -> { addr = {...}, mac = '..' }. */
+static int l_net_interfaces(lua_State *L)
+{
+	uv_interface_address_t *ifs;
+	int count;
+	if (uv_interface_addresses(&ifs, &count) != 0)
+		return luaL_error(L, "net.interfaces: cannot list interfaces");
+	lua_newtable(L);
+	for (int i = 0; i < count; ++i) {
+		lua_getfield(L, -1, ifs[i].name);
+		if (lua_isnil(L, -1)) {
+			lua_pop(L, 1);
+			lua_newtable(L);
+			lua_newtable(L);
+			lua_setfield(L, -2, "addr");
+			char mac[18];
+			const unsigned char *m = (const unsigned char *)ifs[i].phys_addr;
+			snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+			lua_pushstring(L, mac);
+			lua_setfield(L, -2, "mac");
+			lua_pushvalue(L, -1);
+			lua_setfield(L, -3, ifs[i].name);
+		}
+		lua_getfield(L, -1, "addr");
+		char ip[INET6_ADDRSTRLEN + 1];
+		kr_net_addr_str((const union kr_sockaddr *)&ifs[i].address, ip, sizeof(ip));
+		lua_pushstring(L, ip);
+		lua_rawseti(L, -2, (int)lua_objlen(L, -2) + 1);
+		lua_pop(L, 2);
+	}
+	uv_free_interface_addresses(ifs, count);
+	return 1;
+}
+
+static int l_net_bufsize(lua_State *L)
+{
+	if (lua_gettop(L) > 0) {
+		lua_Integer n = luaL_checkinteger(L, 1);
+		if (n < 512 || n > 65535)
+			return luaL_error(L, "net.bufsize: %d is outside 512-65535", (int)n);
+		the_daemon.ctx.bufsize = (uint16_t)n;
+	}
+	lua_pushnumber(L, the_daemon.ctx.bufsize);
+	return 1;
+}
+
+static int l_net_tcp_pipeline(lua_State *L)
+{
+	if (lua_gettop(L) > 0) {
+		lua_Integer n = luaL_checkinteger(L, 1);
+		if (n < 1 || n > 65535)
+			return luaL_error(L, "net.tcp_pipeline: %d is outside 1-65535", (int)n);
+		the_daemon.net.tcp_pipeline = (unsigned)n;
+	}
+	lua_pushnumber(L, the_daemon.net.tcp_pipeline);
+	return 1;
+}
+
+/** net.outgoing_v4('addr') / net.outgoing_v6('addr'): source address of upstream queries. */
+static int outgoing(lua_State *L, int family, union kr_sockaddr *sa, const char *fname)
+{
+	if (lua_gettop(L) > 0) {
+		if (lua_isnil(L, 1)) {
+			memset(sa, 0, sizeof(*sa));
+		} else {
+			const char *addr = luaL_checkstring(L, 1);
+			union kr_sockaddr n;
+			if (kr_net_parse_addr(addr, 0, &n) != 0 || n.ip.sa_family != family)
+				return luaL_error(L, "net.%s: '%s' is not an IPv%d address", fname, addr,
+						  family == AF_INET ? 4 : 6);
+			*sa = n;
+		}
+	}
+	if (sa->ip.sa_family != family) {
+		lua_pushnil(L);
+		return 1;
+	}
+	char ip[INET6_ADDRSTRLEN + 1];
+	lua_pushstring(L, kr_net_addr_str(sa, ip, sizeof(ip)));
+	return 1;
+}
+
+static int l_net_outgoing_v4(lua_State *L)
+{
+	return outgoing(L, AF_INET, &the_daemon.net.outgoing_v4, "outgoing_v4");
+}
+
+static int l_net_outgoing_v6(lua_State *L)
+{
+	return outgoing(L, AF_INET6, &the_daemon.net.outgoing_v6, "outgoing_v6");
+}
+
+/** net.ipv4 = false, net.ipv6 = false: switch upstream address families. */
+static int l_net_newindex(lua_State *L)
+{
+	const char *key = luaL_checkstring(L, 2);
+	bool *flag = strcmp(key, "ipv4") == 0 ? &the_daemon.net.ipv4 :
+		     strcmp(key, "ipv6") == 0 ? &the_daemon.net.ipv6 : NULL;
+	if (!flag) {
+		lua_rawset(L, 1);
+		return 0;
+	}
+	if (!lua_isboolean(L, 3))
+		return luaL_error(L, "net.%s must be true or false", key);
+	*flag = lua_toboolean(L, 3);
+	return 0;
+}
+
+/** net.ipv4, net.ipv6, and net.eth0 and the like: the addresses of that interface. */
+static int l_net_index(lua_State *L)
+{
+	const char *name = luaL_checkstring(L, 2);
+	if (strcmp(name, "ipv4") == 0 || strcmp(name, "ipv6") == 0) {
+		lua_pushboolean(L, name[3] == '4' ? the_daemon.net.ipv4 : the_daemon.net.ipv6);
+		return 1;
+	}
+	l_net_interfaces(L);
+	lua_getfield(L, -1, name);
+	if (lua_isnil(L, -1))
+		return 1;
+	lua_getfield(L, -1, "addr");
+	return 1;
+}
+
+void kr__config_open_net(lua_State *L)
+{
+	static const luaL_Reg fns[] = {
+		{ "listen", l_net_listen }, { "close", l_net_close }, { "list", l_net_list },
+		{ "interfaces", l_net_interfaces }, { "bufsize", l_net_bufsize },
+		{ "tcp_pipeline", l_net_tcp_pipeline }, { "outgoing_v4", l_net_outgoing_v4 },
+		{ "outgoing_v6", l_net_outgoing_v6 }, { NULL, NULL },
+	};
+	lua_newtable(L);
+	luaL_register(L, NULL, fns);
+	lua_newtable(L);
+	lua_pushcfunction(L, l_net_index);
+	lua_setfield(L, -2, "__index");
+	lua_pushcfunction(L, l_net_newindex);
+	lua_setfield(L, -2, "__newindex");
+	lua_setmetatable(L, -2);
+	lua_setglobal(L, "net");
+}

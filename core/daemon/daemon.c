@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The process-wide daemon state. */
+#include "core/daemon/daemon.h"
+
+struct kr_daemon the_daemon;
+
+void kr__daemon_quit(void)
+{
+	the_daemon.quitting = true;
+	if (the_daemon.loop)
+		uv_stop(the_daemon.loop);
+}

@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The resolution driver: runs the layers of the loaded plugins over a request. */
+#include <string.h>
+#include "core/engine/engine.h"
+
+/** Which layer callback to run in run_layers(). */
+enum layer_step { STEP_BEGIN, STEP_RESET, STEP_CONSUME, STEP_PRODUCE, STEP_FINISH, STEP_FINALIZE };
+
+/**
+ * Call one callback of every plugin's layer in order, threading the state
+ * through; YIELD stops the walk.
+ */
+static enum kr_layer_state run_layers(struct kr_request *req, enum layer_step step,
+				      enum kr_layer_state state, kr_pkt_t *pkt)
+{
+	struct kr_context *ctx = req->ctx;
+	for (size_t i = 0; i < ctx->plugin_count; ++i) {
+		struct kr_plugin *p = ctx->plugins[i];
+		const struct kr_layer_api *l = p->api->layer;
+		if (!l)
+			continue;
+		struct kr_layer_ctx lctx = { .state = state, .req = req, .plugin = p };
+		enum kr_layer_state (*cb)(struct kr_layer_ctx *) = NULL;
+		switch (step) {
+		case STEP_BEGIN: cb = l->begin; break;
+		case STEP_RESET: cb = l->reset; break;
+		case STEP_FINISH: cb = l->finish; break;
+		case STEP_FINALIZE: cb = l->answer_finalize; break;
+		case STEP_CONSUME:
+			if (l->consume)
+				state = l->consume(&lctx, pkt);
+			break;
+		case STEP_PRODUCE:
+			if (l->produce)
+				state = l->produce(&lctx, pkt);
+			break;
+		}
+		if (cb)
+			state = cb(&lctx);
+		if (state == KR_STATE_YIELD)
+			break;
+	}
+	return state;
+}
+
+/** Make req->answer a reply skeleton for the client's question. */
+static int answer_init(struct kr_request *req)
+{
+	const kr_pkt_t *q = req->qsource.packet;
+	kr_pkt_t *a = req->answer;
+	kr_pkt_clear(a);
+	kr_pkt_set_id(a, kr_pkt_id(q));
+	kr_pkt_set_opcode(a, kr_pkt_opcode(q));
+	kr_pkt_set_flag(a, KR_PKT_QR, true);
+	kr_pkt_set_flag(a, KR_PKT_RA, true);
+	kr_pkt_set_flag(a, KR_PKT_RD, kr_pkt_flag(q, KR_PKT_RD));
+	kr_pkt_set_flag(a, KR_PKT_CD, kr_pkt_flag(q, KR_PKT_CD));
+	if (q->qname_size) {
+		int ret = kr_pkt_put_question(a, q->qname, q->qclass, q->qtype);
+		if (ret != 0)
+			return ret;
+	}
+	return kr_pkt_begin(a, KR_SECTION_ANSWER);
+}
+
+/** Prepare the OPT record of the answer when the client used EDNS. */
+static int answer_edns(struct kr_request *req)
+{
+	const kr_pkt_t *q = req->qsource.packet;
+	if (!q->opt)
+		return 0;
+	kr_rrset_t *opt = kr_mm_alloc(req->pool, sizeof(*opt));
+	if (!opt || kr_edns_init(opt, req->ctx->bufsize, 0, req->pool) != 0)
+		return -ENOMEM;
+	kr_edns_set_do(opt, kr_edns_do(q->opt));
+	req->answer->opt = opt;
+	return 0;
+}
+
+/** Answer without running any layer. */
+static enum kr_layer_state answer_now(struct kr_request *req, uint16_t rcode)
+{
+	kr_pkt_set_rcode(req->answer, rcode);
+	return req->state = KR_STATE_DONE;
+}
+
+enum kr_layer_state kr_resolve_begin(struct kr_request *req, struct kr_context *ctx)
+{
+	req->ctx = ctx;
+	req->rplan.request = req;
+	req->uid = ++ctx->next_uid;
+	req->options |= ctx->options;
+	req->started_ms = kr_now_ms();
+	req->state = KR_STATE_PRODUCE;
+	req->answer = kr_pkt_new(NULL, KR_PKT_MAXSIZE, req->pool);
+	const kr_pkt_t *q = req->qsource.packet;
+	if (!req->answer || answer_init(req) != 0 || answer_edns(req) != 0)
+		return req->state = KR_STATE_FAIL;
+	if (q->opt && kr_edns_version(q->opt) > 0)
+		return answer_now(req, KR_RCODE_BADVERS);
+	if (kr_pkt_opcode(q) != KR_OPCODE_QUERY)
+		return answer_now(req, KR_RCODE_NOTIMPL);
+	if (q->qname_size == 0 || kr_pkt_flag(q, KR_PKT_QR))
+		return answer_now(req, KR_RCODE_FORMERR);
+	if (q->qclass != KR_CLASS_IN && q->qclass != KR_CLASS_CH)
+		return answer_now(req, KR_RCODE_REFUSED);
+	switch (q->qtype) {
+	case KR_TYPE_AXFR: case KR_TYPE_IXFR:
+		return answer_now(req, KR_RCODE_NOTIMPL);
+	case KR_TYPE_OPT: case KR_TYPE_TSIG:
+		return answer_now(req, KR_RCODE_FORMERR);
+	}
+	if (kr_pkt_flag(q, KR_PKT_CD))
+		req->options |= KR_QF_DNSSEC_CD;
+	if (!kr_rplan_push(&req->rplan, NULL, q->qname, q->qclass, q->qtype))
+		return req->state = KR_STATE_FAIL;
+	enum kr_layer_state st = run_layers(req, STEP_BEGIN, KR_STATE_PRODUCE, NULL);
+	if (st == KR_STATE_FAIL || st == KR_STATE_DONE)
+		req->state = st;
+	return req->state;
+}
+
+/**
+ * Copy the final response into the client's answer: its answer section, and
+ * for a negative answer (no records, or an error rcode) its authority section
+ * (SOA and proofs). AA stays only on answers made inside kresd (local data).
+ */
+static int answer_copy(struct kr_request *req, const kr_pkt_t *resp, bool local)
+{
+	kr_pkt_t *a = req->answer;
+	uint16_t rcode = kr_pkt_rcode(resp) & 0xf;
+	kr_pkt_set_rcode(a, rcode);
+	kr_pkt_set_flag(a, KR_PKT_AA, local && kr_pkt_flag(resp, KR_PKT_AA));
+	bool negative = rcode != KR_RCODE_NOERROR || kr_pkt_count(resp, KR_SECTION_ANSWER) == 0;
+	int last = negative ? KR_SECTION_AUTHORITY : KR_SECTION_ANSWER;
+	for (int s = KR_SECTION_ANSWER; s <= last; ++s) {
+		uint16_t n = kr_pkt_count(resp, s);
+		if (n && a->current < (enum kr_section)s) {
+			int ret = kr_pkt_begin(a, s);
+			if (ret != 0)
+				return ret;
+		}
+		for (uint16_t i = 0; i < n; ++i) {
+			const kr_rrset_t *rr = kr_pkt_rr(resp, s, i);
+			if (rr->type == KR_TYPE_OPT)
+				continue;
+			int ret = kr_pkt_put(a, rr);
+			if (ret != 0)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+/** The current sub-query is answered by resp: move it to resolved. */
+static enum kr_layer_state query_done(struct kr_request *req, struct kr_query *qry,
+				      const kr_pkt_t *resp, bool local)
+{
+	qry->flags |= KR_QF_RESOLVED;
+	kr_rplan_pop(&req->rplan, qry);
+	if (!qry->parent && resp && answer_copy(req, resp, local) != 0) {
+		kr_log_req(req, KR_LOG_DEBUG, "resolve", "answer does not fit");
+		return req->state = KR_STATE_FAIL;
+	}
+	req->current_query = kr_rplan_current(&req->rplan);
+	if (!req->current_query)
+		return req->state = KR_STATE_DONE;
+	return req->state = KR_STATE_PRODUCE;
+}
+
+/** Reset pkt to a query for qry's question. */
+static int query_prepare(struct kr_request *req, struct kr_query *qry, kr_pkt_t *pkt)
+{
+	kr_pkt_clear(pkt);
+	qry->id = (uint16_t)kr_rand32();
+	kr_pkt_set_id(pkt, qry->id);
+	qry->ns_count = 0;
+	return kr_pkt_put_question(pkt, qry->sname, qry->sclass, qry->stype);
+}
+
+/** Flip the letter case of the name by the query's secret bits (0x20, draft-vixie-dnsext-dns0x20). */
+static void randomize_case(uint8_t *name, uint32_t secret)
+{
+	unsigned bit = 0;
+	for (uint8_t len = *name; len; len = *name) {
+		for (uint8_t i = 1; i <= len; ++i) {
+			uint8_t c = name[i] | 0x20;
+			if (c >= 'a' && c <= 'z') {
+				name[i] = (secret >> (bit % 32)) & 1 ? (uint8_t)(c ^ 0x20) : c;
+				++bit;
+			}
+		}
+		name += len + 1;
+	}
+}
+
+/**
+ * Complete an outgoing query: random letter case in the question (unless
+ * NO_0X20) and EDNS with our buffer size, DO when the answer is to be validated
+ * (unless NO_EDNS or a layer wrote its own OPT).
+ */
+static int outgoing_finalize(struct kr_request *req, struct kr_query *qry, kr_pkt_t *pkt)
+{
+	if (!(qry->flags & KR_QF_NO_0X20) && pkt->qname_size)
+		randomize_case(pkt->qname, qry->secret);
+	if ((qry->flags & KR_QF_NO_EDNS) || pkt->opt)
+		return 0;
+	kr_rrset_t *opt = kr_mm_alloc(req->pool, sizeof(*opt));
+	if (!opt || kr_edns_init(opt, req->ctx->bufsize, 0, req->pool) != 0)
+		return -ENOMEM;
+	kr_edns_set_do(opt, (qry->flags & KR_QF_DNSSEC_WANT) != 0);
+	int ret = kr_pkt_begin(pkt, KR_SECTION_ADDITIONAL);
+	return ret ? ret : kr_pkt_put_opt(pkt, opt);
+}
+
+enum kr_layer_state kr_resolve_produce(struct kr_request *req, kr_pkt_t *pkt)
+{
+	unsigned steps = 0;
+	while (req->state == KR_STATE_PRODUCE) {
+		struct kr_query *qry = kr_rplan_current(&req->rplan);
+		if (!qry)
+			return req->state = KR_STATE_DONE;
+		req->current_query = qry;
+		if (kr_now_ms() - req->started_ms > req->ctx->max_time_ms) {
+			kr_log_req(req, KR_LOG_DEBUG, "resolve", "time limit of %u ms reached",
+				   req->ctx->max_time_ms);
+			return req->state = KR_STATE_FAIL;
+		}
+		if (++steps > 4 * req->ctx->max_subqueries)
+			return req->state = KR_STATE_FAIL;
+		if (query_prepare(req, qry, pkt) != 0)
+			return req->state = KR_STATE_FAIL;
+		enum kr_layer_state st = run_layers(req, STEP_PRODUCE, KR_STATE_PRODUCE, pkt);
+		switch (st) {
+		case KR_STATE_YIELD:
+			continue;   /* sub-queries were pushed */
+		case KR_STATE_CONSUME:
+			if (qry->ns_count == 0) {
+				kr_log_req(req, KR_LOG_DEBUG, "resolve", "no server address for the outgoing query");
+				return req->state = KR_STATE_FAIL;
+			}
+			if (outgoing_finalize(req, qry, pkt) != 0)
+				return req->state = KR_STATE_FAIL;
+			++req->queries_sent;
+			return KR_STATE_CONSUME;
+		case KR_STATE_DONE:
+			/* Answered locally: the other layers see the answer as if it came from upstream. */
+			st = run_layers(req, STEP_CONSUME, KR_STATE_DONE, pkt);
+			if (st == KR_STATE_FAIL)
+				return req->state = KR_STATE_FAIL;
+			if (st != KR_STATE_YIELD)
+				query_done(req, qry, pkt, true);
+			continue;
+		default:
+			/* FAIL, or nobody could do anything for this sub-query. */
+			return req->state = KR_STATE_FAIL;
+		}
+	}
+	return req->state;
+}
+
+int kr_resolve_checkout(struct kr_request *req, kr_pkt_t *pkt, const struct sockaddr *dst, bool tcp)
+{
+	struct kr_context *ctx = req->ctx;
+	for (size_t i = 0; i < ctx->plugin_count; ++i) {
+		const struct kr_layer_api *l = ctx->plugins[i]->api->layer;
+		if (!l || !l->checkout)
+			continue;
+		struct kr_layer_ctx lctx = { .state = KR_STATE_CONSUME, .req = req, .plugin = ctx->plugins[i] };
+		if (l->checkout(&lctx, pkt, dst, tcp) == KR_STATE_FAIL)
+			return -EPERM;
+	}
+	return 0;
+}
+
+enum kr_layer_state kr_resolve_consume(struct kr_request *req, const struct sockaddr *src, kr_pkt_t *pkt)
+{
+	struct kr_query *qry = kr_rplan_current(&req->rplan);
+	if (!qry || req->state != KR_STATE_PRODUCE)
+		return req->state;
+	req->current_query = qry;
+	enum kr_layer_state st = run_layers(req, STEP_CONSUME, KR_STATE_CONSUME, pkt);
+	switch (st) {
+	case KR_STATE_DONE:
+		return query_done(req, qry, pkt, false);
+	case KR_STATE_FAIL:
+		return req->state = KR_STATE_FAIL;
+	case KR_STATE_CONSUME:
+		/* Nobody took the answer (or there was none): start the sub-query over. */
+		st = run_layers(req, STEP_RESET, KR_STATE_PRODUCE, NULL);
+		if (st == KR_STATE_FAIL)
+			return req->state = KR_STATE_FAIL;
+		return req->state;
+	default:
+		return req->state;
+	}
+}
+
+/** Rewrite the answer as an empty reply with rcode (records dropped). */
+static void answer_fail(struct kr_request *req, uint16_t rcode)
+{
+	answer_init(req);
+	kr_pkt_set_rcode(req->answer, rcode);
+}
+
+void kr_resolve_finish(struct kr_request *req, enum kr_layer_state state)
+{
+	kr_pkt_t *a = req->answer;
+	if (!a)
+		return;
+	bool ran_layers = req->rplan.initial != NULL;
+	if (ran_layers) {
+		req->state = run_layers(req, STEP_FINISH, state, NULL);
+		if (req->state != KR_STATE_FAIL)
+			req->state = state;
+	}
+	if (req->state == KR_STATE_FAIL) {
+		const kr_pkt_t *q = req->qsource.packet;
+		kr_rrset_t *opt = a->opt;   /* answer_fail() clears the packet, OPT included */
+		answer_fail(req, q && q->qclass == KR_CLASS_CH ? KR_RCODE_REFUSED : KR_RCODE_SERVFAIL);
+		a->opt = opt;
+	}
+	if (ran_layers)
+		run_layers(req, STEP_FINALIZE, req->state, NULL);
+
+	kr_rrset_t *opt = a->opt;
+	uint16_t rcode = kr_pkt_rcode(a);
+	if (opt) {
+		kr_edns_set_ext_rcode(opt, (uint8_t)(rcode >> 4));
+		a->opt = NULL;
+		if (kr_pkt_begin(a, KR_SECTION_ADDITIONAL) != 0 || kr_pkt_put_opt(a, opt) != 0) {
+			kr_pkt_truncate(a);
+			kr_pkt_begin(a, KR_SECTION_ADDITIONAL);
+			kr_pkt_put_opt(a, opt);
+		}
+	}
+	/* UDP: an answer larger than the client can take is cut to the question, with TC. */
+	if (!(req->qsource.flags & KR_REQ_TCP) && a->size > req->qsource.size) {
+		kr_pkt_truncate(a);
+		if (opt) {
+			kr_pkt_begin(a, KR_SECTION_ADDITIONAL);
+			kr_pkt_put_opt(a, opt);
+		}
+	}
+}

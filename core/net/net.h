@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/**
+ * Listening endpoints (UDP and TCP) and the worker that turns their
+ * queries into requests.
+ *
+ * Usage:
+ *   kr_net_init(&net, loop);
+ *   kr_net_listen(&net, "127.0.0.1", 53, KR_EP_UDP | KR_EP_TCP);
+ */
+#pragma once
+
+#include <uv.h>
+#include <kres/request.h>
+
+/** Kinds of endpoint. */
+enum kr_ep_kind {
+	KR_EP_UDP = 1 << 0,
+	KR_EP_TCP = 1 << 1,
+};
+
+/** One listening socket. */
+struct kr_endpoint {
+	union kr_sockaddr addr;    /**< bound address (port included) */
+	enum kr_ep_kind kind;      /**< exactly one bit */
+	uv_handle_t *handle;       /**< uv_udp_t or uv_tcp_t; freed in its close callback */
+	bool from_supervisor;      /**< socket was handed over (LISTEN_FDS), not bound by us */
+};
+
+/** The set of endpoints and the network settings. */
+struct kr_net {
+	uv_loop_t *loop;
+	struct kr_endpoint *eps;   /**< malloc()ed array */
+	size_t ep_count;
+	size_t ep_cap;
+	unsigned tcp_pipeline;     /**< queries in flight per TCP connection */
+	unsigned tcp_idle_ms;      /**< idle (and slow-client) timeout of TCP connections */
+	unsigned tcp_max_conns;    /**< open client TCP connections at most */
+	unsigned tcp_conns;        /**< open client TCP connections now */
+	bool reuseport;            /**< bind with SO_REUSEPORT (forks) */
+	bool ipv4;                 /**< contact upstream servers over IPv4 (net.ipv4) */
+	bool ipv6;                 /**< ... over IPv6 (net.ipv6) */
+	union kr_sockaddr outgoing_v4; /**< source address of upstream queries; family 0 = any */
+	union kr_sockaddr outgoing_v6;
+};
+
+/** Initialise with defaults. */
+void kr_net_init(struct kr_net *net, uv_loop_t *loop);
+/** Close every endpoint. */
+void kr_net_deinit(struct kr_net *net);
+/**
+ * Listen on addr:port for the kinds given (UDP and/or TCP).
+ * @return 0, -EINVAL (bad address), -EADDRINUSE, -EEXIST (already listening), or another -errno.
+ */
+int kr_net_listen(struct kr_net *net, const char *addr, uint16_t port, unsigned kinds);
+/** Adopt a socket handed over by a supervisor (type and address detected). @return 0 or -errno. */
+int kr_net_listen_fd(struct kr_net *net, int fd);
+/** Stop listening on addr:port (every kind). @return 0 or -ENOENT. */
+int kr_net_close(struct kr_net *net, const char *addr, uint16_t port);
+/** Parse "1.2.3.4" or "::1" with a port into sa. @return 0 or -EINVAL. */
+int kr_net_parse_addr(const char *addr, uint16_t port, union kr_sockaddr *sa);
+/** Print sa as text without the port. @return dst. */
+const char *kr_net_addr_str(const union kr_sockaddr *sa, char *dst, size_t len);

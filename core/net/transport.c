@@ -1,0 +1,456 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Outgoing queries. UDP: one socket per attempt, so each query leaves from a
+ * fresh random port of the kernel's ephemeral range. TCP (after TC=1, or when
+ * the query asks for it): one connection per server, reused and pipelined by
+ * all tasks. Every attempt has a timeout, then the next server is tried.
+ * A reply is accepted only from the server's address and port, with our ID and
+ * our question byte for byte (letter case included, see 0x20 in the engine).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "core/daemon/daemon.h"
+#include "core/net/worker-impl.h"
+
+#define UPSTREAM_TIMEOUT_MS 1500
+#define UP_CONN_IDLE_MS 10000
+
+/** A TCP connection to an upstream server, shared by the tasks that query it. */
+struct kr_up_conn {
+	uv_tcp_t handle;
+	uv_connect_t connect;
+	uv_timer_t idle;
+	union kr_sockaddr addr;
+	bool connected;
+	bool closing;
+	int open_handles;
+	uint8_t *buf;               /* unprocessed stream bytes; malloc()ed */
+	size_t len;
+	size_t cap;
+	struct kr_task *waiting;    /* tasks whose replies are expected here */
+	struct kr_up_conn *next;
+};
+
+static struct kr_up_conn *up_conns;
+
+static void handle_free_cb(uv_handle_t *h)
+{
+	free(h);
+}
+
+static bool same_addr(const union kr_sockaddr *a, const struct sockaddr *b)
+{
+	if (a->ip.sa_family != b->sa_family)
+		return false;
+	if (b->sa_family == AF_INET) {
+		const struct sockaddr_in *b4 = (const struct sockaddr_in *)b;
+		return a->ip4.sin_port == b4->sin_port && a->ip4.sin_addr.s_addr == b4->sin_addr.s_addr;
+	}
+	const struct sockaddr_in6 *b6 = (const struct sockaddr_in6 *)b;
+	return a->ip6.sin6_port == b6->sin6_port && memcmp(&a->ip6.sin6_addr, &b6->sin6_addr, 16) == 0;
+}
+
+static void conn_close(struct kr_up_conn *c);
+
+static void conn_idle_cb(uv_timer_t *timer)
+{
+	struct kr_up_conn *c = timer->data;
+	if (!c->waiting)
+		conn_close(c);
+}
+
+static void conn_detach(struct kr_task *t)
+{
+	struct kr_up_conn *c = t->up_conn;
+	if (!c)
+		return;
+	for (struct kr_task **pt = &c->waiting; *pt; pt = &(*pt)->next_up) {
+		if (*pt == t) {
+			*pt = t->next_up;
+			break;
+		}
+	}
+	t->up_conn = NULL;
+	t->next_up = NULL;
+	if (!c->waiting && !c->closing)
+		uv_timer_start(&c->idle, conn_idle_cb, UP_CONN_IDLE_MS, 0);
+}
+
+void kr__transport_cancel(struct kr_task *t)
+{
+	if (t->up_udp) {
+		uv_close((uv_handle_t *)t->up_udp, handle_free_cb);
+		t->up_udp = NULL;
+	}
+	if (t->up_timer) {
+		uv_close((uv_handle_t *)t->up_timer, handle_free_cb);
+		t->up_timer = NULL;
+	}
+	conn_detach(t);
+}
+
+static void try_next(struct kr_task *t);
+
+/** Give up on the current attempt and move to the next server. */
+static void attempt_failed(struct kr_task *t)
+{
+	kr__transport_cancel(t);
+	t->up_tcp = false;
+	++t->ns_index;
+	try_next(t);
+}
+
+static void up_timeout_cb(uv_timer_t *timer)
+{
+	struct kr_task *t = timer->data;
+	++the_daemon.stats.timeouts;
+	attempt_failed(t);
+}
+
+/**
+ * Does the reply answer our query: same ID and question? The name must match
+ * byte for byte, letter case included (0x20), unless the query has NO_0X20.
+ */
+static bool reply_matches(const struct kr_query *qry, const kr_pkt_t *sent, kr_pkt_t *reply)
+{
+	if (kr_pkt_parse_question(reply) != 0 || kr_pkt_id(reply) != kr_pkt_id(sent) ||
+	    !kr_pkt_flag(reply, KR_PKT_QR))
+		return false;
+	if (!reply->qname_size || reply->qtype != sent->qtype || reply->qclass != sent->qclass ||
+	    reply->qname_size != sent->qname_size)
+		return false;
+	if (qry->flags & KR_QF_NO_0X20)
+		return kr_dname_eq(reply->qname, sent->qname);
+	return memcmp(reply->qname, sent->qname, sent->qname_size) == 0;
+}
+
+/** Copy a candidate reply into the task's pool; NULL if it does not answer our query. */
+static kr_pkt_t *reply_take(struct kr_task *t, const uint8_t *data, size_t len)
+{
+	if (len < KR_PKT_HDRSIZE)
+		return NULL;
+	uint8_t *wire = kr_mm_memdup(t->req.pool, data, len);
+	kr_pkt_t *reply = wire ? kr_pkt_new(wire, len, t->req.pool) : NULL;
+	if (!reply)
+		return NULL;
+	reply->size = len;
+	return reply_matches(t->req.current_query, t->out, reply) ? reply : NULL;
+}
+
+static void tcp_send(struct kr_task *t, const union kr_sockaddr *sa);
+
+/** A matching reply arrived: hand it to the layers and go on. */
+static void reply_deliver(struct kr_task *t, const struct sockaddr *src, kr_pkt_t *reply)
+{
+	kr__transport_cancel(t);
+	if (kr_pkt_flag(reply, KR_PKT_TC) && !t->up_tcp) {
+		/* Truncated: ask the same server again over TCP. */
+		t->up_tcp = true;
+		tcp_send(t, &t->req.current_query->ns_addr[t->ns_index]);
+		return;
+	}
+	if (kr_pkt_parse(reply) != 0) {
+		kr_log_req(&t->req, KR_LOG_DEBUG, "transport", "malformed answer, trying another server");
+		attempt_failed(t);
+		return;
+	}
+	t->up_tcp = false;
+	kr_resolve_consume(&t->req, src, reply);
+	kr__worker_step(t);
+}
+
+/* --- UDP --- */
+
+static void up_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	static uint8_t rxbuf[KR_PKT_MAXSIZE];
+	buf->base = (char *)rxbuf;
+	buf->len = sizeof(rxbuf);
+}
+
+static void up_recv_cb(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
+		       const struct sockaddr *addr, unsigned flags)
+{
+	struct kr_task *t = h->data;
+	if (nread == 0 && !addr)
+		return;
+	if (nread < 0) {
+		attempt_failed(t);   /* e.g. ICMP port unreachable */
+		return;
+	}
+	const union kr_sockaddr *server = &t->req.current_query->ns_addr[t->ns_index];
+	kr_pkt_t *reply = NULL;
+	if (addr && same_addr(server, addr) && !(flags & UV_UDP_PARTIAL))
+		reply = reply_take(t, (const uint8_t *)buf->base, (size_t)nread);
+	if (!reply) {
+		++the_daemon.stats.dropped;   /* spoofed or stale: keep waiting */
+		return;
+	}
+	reply_deliver(t, addr, reply);
+}
+
+/** The local address outgoing queries of this family leave from. */
+static void outgoing_addr(int family, union kr_sockaddr *out)
+{
+	memset(out, 0, sizeof(*out));
+	const union kr_sockaddr *cfg = family == AF_INET ? &the_daemon.net.outgoing_v4 : &the_daemon.net.outgoing_v6;
+	if (cfg->ip.sa_family == family)
+		*out = *cfg;
+	out->ip.sa_family = (sa_family_t)family;
+	if (family == AF_INET)
+		out->ip4.sin_port = 0;
+	else
+		out->ip6.sin6_port = 0;
+}
+
+static int udp_send(struct kr_task *t, const union kr_sockaddr *sa)
+{
+	uv_udp_t *udp = malloc(sizeof(*udp));
+	if (!udp)
+		return -ENOMEM;
+	uv_udp_init(the_daemon.loop, udp);
+	udp->data = t;
+	t->up_udp = udp;
+	/* Port 0: the kernel picks a random port of the ephemeral range. */
+	union kr_sockaddr local;
+	outgoing_addr(sa->ip.sa_family, &local);
+	uv_buf_t buf = uv_buf_init((char *)t->out->wire, t->out->size);
+	int ret = uv_udp_bind(udp, &local.ip, 0);
+	if (ret == 0)
+		ret = uv_udp_recv_start(udp, up_alloc_cb, up_recv_cb);
+	if (ret == 0)
+		ret = uv_udp_try_send(udp, &buf, 1, &sa->ip);
+	return ret < 0 ? ret : 0;
+}
+
+/* --- TCP --- */
+
+static void conn_closed_cb(uv_handle_t *h)
+{
+	struct kr_up_conn *c = h->data;
+	if (--c->open_handles == 0) {
+		free(c->buf);
+		free(c);
+	}
+}
+
+/** Close the connection; its waiting tasks move on to their next server. */
+static void conn_close(struct kr_up_conn *c)
+{
+	if (c->closing)
+		return;
+	c->closing = true;
+	for (struct kr_up_conn **pc = &up_conns; *pc; pc = &(*pc)->next) {
+		if (*pc == c) {
+			*pc = c->next;
+			break;
+		}
+	}
+	uv_close((uv_handle_t *)&c->idle, conn_closed_cb);
+	uv_close((uv_handle_t *)&c->handle, conn_closed_cb);
+	while (c->waiting) {
+		struct kr_task *t = c->waiting;
+		conn_detach(t);
+		attempt_failed(t);
+	}
+}
+
+static void conn_write_cb(uv_write_t *req, int status)
+{
+	free(req);
+}
+
+/** Write the task's query on the connection. */
+static int conn_write(struct kr_up_conn *c, struct kr_task *t)
+{
+	const kr_pkt_t *q = t->out;
+	uv_write_t *w = malloc(sizeof(*w) + 2 + q->size);
+	if (!w)
+		return -ENOMEM;
+	uint8_t *data = (uint8_t *)(w + 1);
+	data[0] = (uint8_t)(q->size >> 8);
+	data[1] = (uint8_t)q->size;
+	memcpy(data + 2, q->wire, q->size);
+	uv_buf_t buf = uv_buf_init((char *)data, 2 + q->size);
+	int ret = uv_write(w, (uv_stream_t *)&c->handle, &buf, 1, conn_write_cb);
+	if (ret != 0)
+		free(w);
+	else
+		t->up_written = true;
+	return ret;
+}
+
+static void conn_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	struct kr_up_conn *c = h->data;
+	const size_t max = 2 + KR_PKT_MAXSIZE;
+	if (c->cap - c->len < 1024 && c->cap < max) {
+		size_t ncap = c->cap ? c->cap * 2 : 4096;
+		if (ncap > max)
+			ncap = max;
+		uint8_t *n = realloc(c->buf, ncap);
+		if (n) {
+			c->buf = n;
+			c->cap = ncap;
+		}
+	}
+	buf->base = (char *)c->buf + c->len;
+	buf->len = c->cap - c->len;
+}
+
+/** Hand one complete message to the task it answers. */
+static void conn_dispatch(struct kr_up_conn *c, const uint8_t *msg, size_t len)
+{
+	for (struct kr_task *t = c->waiting; t; t = t->next_up) {
+		kr_pkt_t *reply = reply_take(t, msg, len);
+		if (reply) {
+			reply_deliver(t, &c->addr.ip, reply);
+			return;
+		}
+	}
+	++the_daemon.stats.dropped;
+}
+
+static void conn_read_cb(uv_stream_t *h, ssize_t nread, const uv_buf_t *buf)
+{
+	struct kr_up_conn *c = h->data;
+	if (nread < 0) {
+		conn_close(c);
+		return;
+	}
+	c->len += (size_t)nread;
+	size_t off = 0;
+	while (c->len - off >= 2) {
+		size_t mlen = ((size_t)c->buf[off] << 8) | c->buf[off + 1];
+		if (c->len - off < 2 + mlen)
+			break;
+		/* Copied out: delivering may start new writes but never reads into buf. */
+		conn_dispatch(c, c->buf + off + 2, mlen);
+		off += 2 + mlen;
+		if (c->closing)
+			return;
+	}
+	memmove(c->buf, c->buf + off, c->len - off);
+	c->len -= off;
+	if (!c->waiting)
+		uv_timer_start(&c->idle, conn_idle_cb, UP_CONN_IDLE_MS, 0);
+}
+
+static void conn_connect_cb(uv_connect_t *req, int status)
+{
+	struct kr_up_conn *c = req->data;
+	if (c->closing)
+		return;
+	if (status != 0 || uv_read_start((uv_stream_t *)&c->handle, conn_alloc_cb, conn_read_cb) != 0) {
+		conn_close(c);
+		return;
+	}
+	c->connected = true;
+	for (struct kr_task *t = c->waiting; t; t = t->next_up)
+		if (!t->up_written && conn_write(c, t) != 0) {
+			conn_close(c);
+			return;
+		}
+}
+
+static struct kr_up_conn *conn_get(const union kr_sockaddr *sa)
+{
+	for (struct kr_up_conn *c = up_conns; c; c = c->next)
+		if (same_addr(&c->addr, &sa->ip))
+			return c;
+	struct kr_up_conn *c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->addr = *sa;
+	uv_tcp_init(the_daemon.loop, &c->handle);
+	uv_timer_init(the_daemon.loop, &c->idle);
+	c->handle.data = c->idle.data = c->connect.data = c;
+	c->open_handles = 2;
+	union kr_sockaddr local;
+	outgoing_addr(sa->ip.sa_family, &local);
+	if (uv_tcp_bind(&c->handle, &local.ip, 0) != 0 ||
+	    uv_tcp_connect(&c->connect, &c->handle, &sa->ip, conn_connect_cb) != 0) {
+		c->closing = true;
+		uv_close((uv_handle_t *)&c->idle, conn_closed_cb);
+		uv_close((uv_handle_t *)&c->handle, conn_closed_cb);
+		return NULL;
+	}
+	c->next = up_conns;
+	up_conns = c;
+	return c;
+}
+
+static void tcp_send(struct kr_task *t, const union kr_sockaddr *sa)
+{
+	struct kr_up_conn *c = conn_get(sa);
+	uv_timer_t *timer = malloc(sizeof(*timer));
+	if (!c || !timer) {
+		free(timer);
+		attempt_failed(t);
+		return;
+	}
+	uv_timer_init(the_daemon.loop, timer);
+	timer->data = t;
+	t->up_timer = timer;
+	t->up_conn = c;
+	t->up_written = false;
+	t->next_up = c->waiting;
+	c->waiting = t;
+	uv_timer_stop(&c->idle);
+	if (c->connected && conn_write(c, t) != 0) {
+		conn_close(c);   /* fails t over to its next server */
+		return;
+	}
+	uv_timer_start(timer, up_timeout_cb, UPSTREAM_TIMEOUT_MS, 0);
+}
+
+/* --- server choice --- */
+
+static bool family_allowed(const struct kr_query *qry, int family)
+{
+	if (family == AF_INET)
+		return the_daemon.net.ipv4 && !(qry->flags & KR_QF_NO_IPV4);
+	return the_daemon.net.ipv6 && !(qry->flags & KR_QF_NO_IPV6);
+}
+
+/** Send the outgoing query to ns_addr[ns_index] or a later address. */
+static void try_next(struct kr_task *t)
+{
+	struct kr_query *qry = t->req.current_query;
+	for (; t->ns_index < qry->ns_count; ++t->ns_index) {
+		union kr_sockaddr *sa = &qry->ns_addr[t->ns_index];
+		if (!family_allowed(qry, sa->ip.sa_family))
+			continue;
+		bool tcp = t->up_tcp || (qry->flags & KR_QF_TCP);
+		if (kr_resolve_checkout(&t->req, t->out, &sa->ip, tcp) != 0)
+			continue;
+		if (tcp) {
+			t->up_tcp = true;
+			tcp_send(t, sa);
+			return;
+		}
+		uv_timer_t *timer = malloc(sizeof(*timer));
+		if (!timer)
+			break;
+		uv_timer_init(the_daemon.loop, timer);
+		timer->data = t;
+		t->up_timer = timer;
+		if (udp_send(t, sa) != 0) {
+			kr__transport_cancel(t);
+			continue;
+		}
+		uv_timer_start(timer, up_timeout_cb, UPSTREAM_TIMEOUT_MS, 0);
+		return;
+	}
+	/* No server left: the layers learn the attempt failed. */
+	t->up_tcp = false;
+	kr_resolve_consume(&t->req, NULL, NULL);
+	kr__worker_step(t);
+}
+
+void kr__transport_send(struct kr_task *t)
+{
+	t->ns_index = 0;
+	t->up_tcp = false;
+	try_next(t);
+}

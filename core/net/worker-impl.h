@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The task: one request in flight, shared by worker.c and transport.c. */
+#pragma once
+
+#include "core/net/worker.h"
+
+struct kr_tcp_session;
+struct kr_up_conn;
+
+/** One request in flight. Allocated from its own arena; freed with it. */
+struct kr_task {
+	struct kr_arena *arena;          /**< everything of the task lives here */
+	struct kr_request req;
+	kr_pkt_t *query;                 /**< the client's query, parsed */
+	kr_pkt_t *out;                   /**< outgoing query / locally produced answer */
+	/* where the answer goes: exactly one of these */
+	uv_udp_t *udp;                   /**< UDP endpoint the query came to */
+	struct kr_tcp_session *tcp;      /**< TCP session the query came on */
+	kr_task_done_cb done_cb;         /**< internal request */
+	void *done_baton;
+	union kr_sockaddr src;           /**< client address */
+	union kr_sockaddr dst;           /**< our address */
+	/* upstream attempt */
+	uv_udp_t *up_udp;                /**< socket of the outgoing query; NULL when none in flight */
+	uv_timer_t *up_timer;
+	struct kr_up_conn *up_conn;      /**< TCP connection carrying the outgoing query, or NULL */
+	struct kr_task *next_up;         /**< list of tasks waiting on up_conn */
+	uint8_t ns_index;                /**< which ns_addr[] is being tried */
+	bool up_tcp;                     /**< this attempt goes over TCP (TC=1 seen, or the TCP flag) */
+	bool up_written;                 /**< the query was written to up_conn */
+	struct kr_task *next_in_session; /**< list of a TCP session's tasks */
+};

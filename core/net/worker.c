@@ -1,0 +1,438 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Queries from UDP and TCP clients through the engine, answers back. */
+#include <stdlib.h>
+#include <string.h>
+#include "core/daemon/daemon.h"
+#include "core/net/worker-impl.h"
+
+#define ARENA_POOL_MAX 64
+#define TCP_WRITE_QUEUE_MAX (1024 * 1024)  /* bytes a client may leave unread */
+
+/** A TCP client connection. */
+struct kr_tcp_session {
+	uv_tcp_t handle;
+	uv_timer_t timer;
+	struct kr_net *net;
+	uint8_t *buf;            /* unprocessed stream bytes; malloc()ed */
+	size_t len;
+	size_t cap;
+	unsigned in_flight;      /* tasks of this session not answered yet */
+	struct kr_task *tasks;   /* those tasks */
+	int open_handles;        /* freed when this drops to 0 */
+	bool closing;
+	bool eof;
+	bool reading;
+	bool processing;         /* inside session_process() */
+	union kr_sockaddr peer;
+	union kr_sockaddr local;
+};
+
+static struct kr_arena *arena_pool[ARENA_POOL_MAX];
+static int arena_pool_len;
+
+/** A new task with its own (reused when possible) arena. */
+static struct kr_task *task_new(void)
+{
+	struct kr_arena *a = arena_pool_len ? arena_pool[--arena_pool_len] : kr_arena_new(0);
+	if (!a)
+		return NULL;
+	struct kr_task *t = kr_mm_calloc(kr_arena_mm(a), sizeof(*t));
+	if (!t) {
+		kr_arena_delete(a);
+		return NULL;
+	}
+	t->arena = a;
+	t->req.pool = kr_arena_mm(a);
+	t->req.daemon_data = t;
+	++the_daemon.stats.concurrent;
+	return t;
+}
+
+static void task_free(struct kr_task *t)
+{
+	--the_daemon.stats.concurrent;
+	struct kr_arena *a = t->arena;
+	if (arena_pool_len < ARENA_POOL_MAX) {
+		kr_arena_reset(a);
+		arena_pool[arena_pool_len++] = a;
+	} else {
+		kr_arena_delete(a);
+	}
+}
+
+void kr__worker_deinit(void)
+{
+	while (arena_pool_len)
+		kr_arena_delete(arena_pool[--arena_pool_len]);
+}
+
+static void session_send(struct kr_tcp_session *s, const kr_pkt_t *answer);
+static void session_task_done(struct kr_tcp_session *s, struct kr_task *t);
+
+/** Deliver the finished request's answer and release the task. */
+static void task_finish(struct kr_task *t, enum kr_layer_state state)
+{
+	kr__transport_cancel(t);
+	kr_resolve_finish(&t->req, state);
+	kr_pkt_t *a = t->req.answer;
+	if (a && kr_pkt_rcode(a) == KR_RCODE_SERVFAIL)
+		++the_daemon.stats.servfail;
+	if (t->done_cb) {
+		t->done_cb(&t->req, t->done_baton);
+	} else if (a && t->udp) {
+		uv_buf_t buf = uv_buf_init((char *)a->wire, a->size);
+		if (uv_udp_try_send(t->udp, &buf, 1, &t->src.ip) < 0)
+			++the_daemon.stats.dropped;
+		else
+			++the_daemon.stats.answered;
+	} else if (t->tcp) {
+		struct kr_tcp_session *s = t->tcp;
+		if (a)
+			session_send(s, a);
+		session_task_done(s, t);
+	}
+	task_free(t);
+}
+
+void kr__worker_step(struct kr_task *t)
+{
+	if (!t->out) {
+		t->out = kr_pkt_new(NULL, KR_PKT_MAXSIZE, t->req.pool);
+		if (!t->out) {
+			task_finish(t, KR_STATE_FAIL);
+			return;
+		}
+	}
+	enum kr_layer_state st = kr_resolve_produce(&t->req, t->out);
+	if (st == KR_STATE_CONSUME)
+		kr__transport_send(t);
+	else
+		task_finish(t, st);
+}
+
+/** A FORMERR reply to a query that could not be parsed (question echoed if it was sound). */
+static void reply_formerr(struct kr_task *t, kr_pkt_t *q)
+{
+	kr_pkt_t *a = kr_pkt_new(NULL, KR_EDNS_MIN_BUFSIZE, t->req.pool);
+	if (!a)
+		return;
+	kr_pkt_set_id(a, kr_pkt_id(q));
+	kr_pkt_set_opcode(a, kr_pkt_opcode(q));
+	kr_pkt_set_flag(a, KR_PKT_QR, true);
+	kr_pkt_set_flag(a, KR_PKT_RD, kr_pkt_flag(q, KR_PKT_RD));
+	if (kr_pkt_parse_question(q) == 0 && q->qname_size)
+		kr_pkt_put_question(a, q->qname, q->qclass, q->qtype);
+	kr_pkt_set_rcode(a, KR_RCODE_FORMERR);
+	t->req.answer = a;
+	++the_daemon.stats.formerr;
+}
+
+/** Start resolving a query of len bytes at data (copied into the task). */
+static void handle_query(struct kr_task *t, const uint8_t *data, size_t len, bool tcp)
+{
+	++the_daemon.stats.queries;
+	uint8_t *wire = kr_mm_memdup(t->req.pool, data, len);
+	kr_pkt_t *q = wire ? kr_pkt_new(wire, len, t->req.pool) : NULL;
+	/* Too short for a header, or a response: never answer (no reflection loops). */
+	if (len < KR_PKT_HDRSIZE || !q || (wire[2] & 0x80)) {
+		++the_daemon.stats.dropped;
+		if (t->tcp)
+			session_task_done(t->tcp, t);
+		task_free(t);
+		return;
+	}
+	q->size = len;
+	t->query = q;
+	if (kr_pkt_parse(q) != 0) {
+		reply_formerr(t, q);
+		t->req.rplan.initial = NULL;
+		task_finish(t, KR_STATE_DONE);
+		return;
+	}
+	t->req.qsource.packet = q;
+	t->req.qsource.addr = &t->src.ip;
+	t->req.qsource.dst_addr = &t->dst.ip;
+	t->req.qsource.flags = tcp ? KR_REQ_TCP : 0;
+	uint16_t size = KR_EDNS_MIN_BUFSIZE;
+	if (tcp) {
+		size = KR_PKT_MAXSIZE;
+	} else if (q->opt) {
+		size = kr_edns_bufsize(q->opt);
+		if (size > the_daemon.ctx.bufsize)
+			size = the_daemon.ctx.bufsize;
+		if (size < KR_EDNS_MIN_BUFSIZE)
+			size = KR_EDNS_MIN_BUFSIZE;
+	}
+	t->req.qsource.size = size;
+	enum kr_layer_state st = kr_resolve_begin(&t->req, &the_daemon.ctx);
+	if (st == KR_STATE_PRODUCE)
+		kr__worker_step(t);
+	else
+		task_finish(t, st);
+}
+
+/* --- UDP --- */
+
+static void udp_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	/* One receive buffer: the query is copied into its task before the next read. */
+	static uint8_t rxbuf[KR_PKT_MAXSIZE];
+	buf->base = (char *)rxbuf;
+	buf->len = sizeof(rxbuf);
+}
+
+static void udp_recv_cb(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
+			const struct sockaddr *addr, unsigned flags)
+{
+	if (nread <= 0 || !addr || (flags & UV_UDP_PARTIAL))
+		return;
+	struct kr_task *t = task_new();
+	if (!t)
+		return;
+	++the_daemon.stats.udp;
+	t->udp = h;
+	memcpy(&t->src, addr, addr->sa_family == AF_INET6 ? sizeof(t->src.ip6) : sizeof(t->src.ip4));
+	t->dst = *(const union kr_sockaddr *)h->data;   /* the endpoint's address, see net.c */
+	handle_query(t, (const uint8_t *)buf->base, (size_t)nread, false);
+}
+
+int kr__worker_udp_start(uv_udp_t *handle)
+{
+	return uv_udp_recv_start(handle, udp_alloc_cb, udp_recv_cb);
+}
+
+/* --- TCP --- */
+
+static void session_handle_closed_cb(uv_handle_t *h)
+{
+	struct kr_tcp_session *s = h->data;
+	if (--s->open_handles == 0) {
+		free(s->buf);
+		free(s);
+	}
+}
+
+static void session_close(struct kr_tcp_session *s)
+{
+	if (s->closing)
+		return;
+	s->closing = true;
+	--s->net->tcp_conns;
+	/* Tasks still in flight finish, but their answers go nowhere. */
+	for (struct kr_task *t = s->tasks; t; t = t->next_in_session)
+		t->tcp = NULL;
+	s->tasks = NULL;
+	uv_close((uv_handle_t *)&s->timer, session_handle_closed_cb);
+	uv_close((uv_handle_t *)&s->handle, session_handle_closed_cb);
+}
+
+static void session_timer_cb(uv_timer_t *timer)
+{
+	struct kr_tcp_session *s = timer->data;
+	if (s->in_flight > 0 && !s->eof) {
+		/* The client waits for us: give the answers time. */
+		uv_timer_start(&s->timer, session_timer_cb, s->net->tcp_idle_ms, 0);
+		return;
+	}
+	session_close(s);
+}
+
+static void session_touch(struct kr_tcp_session *s)
+{
+	if (!s->closing)
+		uv_timer_start(&s->timer, session_timer_cb, s->net->tcp_idle_ms, 0);
+}
+
+static void session_read_cb(uv_stream_t *h, ssize_t nread, const uv_buf_t *buf);
+
+static void session_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	struct kr_tcp_session *s = h->data;
+	const size_t max = 2 + KR_PKT_MAXSIZE;
+	if (s->cap - s->len < 1024 && s->cap < max) {
+		size_t ncap = s->cap ? s->cap * 2 : 4096;
+		if (ncap > max)
+			ncap = max;
+		uint8_t *n = realloc(s->buf, ncap);
+		if (n) {
+			s->buf = n;
+			s->cap = ncap;
+		}
+	}
+	buf->base = (char *)s->buf + s->len;
+	buf->len = s->cap - s->len;
+}
+
+/** Start tasks for the complete messages in the buffer, as the pipeline limit allows. */
+static void session_process(struct kr_tcp_session *s)
+{
+	size_t off = 0;
+	s->processing = true;
+	while (!s->closing && s->len - off >= 2 && s->in_flight < s->net->tcp_pipeline) {
+		size_t mlen = ((size_t)s->buf[off] << 8) | s->buf[off + 1];
+		if (mlen < KR_PKT_HDRSIZE) {
+			session_close(s);   /* not DNS: stop talking */
+			return;
+		}
+		if (s->len - off < 2 + mlen)
+			break;
+		struct kr_task *t = task_new();
+		if (!t)
+			break;
+		++the_daemon.stats.tcp;
+		t->tcp = s;
+		t->src = s->peer;
+		t->dst = s->local;
+		t->next_in_session = s->tasks;
+		s->tasks = t;
+		++s->in_flight;
+		session_touch(s);
+		const uint8_t *msg = s->buf + off + 2;
+		off += 2 + mlen;
+		handle_query(t, msg, mlen, true);
+	}
+	s->processing = false;
+	if (s->closing)
+		return;
+	memmove(s->buf, s->buf + off, s->len - off);
+	s->len -= off;
+	bool want_read = !s->eof && s->in_flight < s->net->tcp_pipeline;
+	if (want_read && !s->reading) {
+		uv_read_start((uv_stream_t *)&s->handle, session_alloc_cb, session_read_cb);
+		s->reading = true;
+	} else if (!want_read && s->reading) {
+		uv_read_stop((uv_stream_t *)&s->handle);
+		s->reading = false;
+	}
+	if (s->eof && s->in_flight == 0)
+		session_close(s);
+}
+
+static void session_read_cb(uv_stream_t *h, ssize_t nread, const uv_buf_t *buf)
+{
+	struct kr_tcp_session *s = h->data;
+	if (nread == UV_EOF) {
+		s->eof = true;
+	} else if (nread < 0) {
+		session_close(s);
+		return;
+	} else {
+		s->len += (size_t)nread;
+	}
+	session_process(s);
+}
+
+static void session_task_done(struct kr_tcp_session *s, struct kr_task *t)
+{
+	for (struct kr_task **pt = &s->tasks; *pt; pt = &(*pt)->next_in_session) {
+		if (*pt == t) {
+			*pt = t->next_in_session;
+			break;
+		}
+	}
+	t->tcp = NULL;
+	--s->in_flight;
+	session_touch(s);
+	/* Resume reading and start queries already buffered, unless session_process()
+	 * is on the stack (a task that finished synchronously): it goes on by itself. */
+	if (!s->closing && !s->processing)
+		session_process(s);
+}
+
+struct write_req {
+	uv_write_t req;
+	uint8_t data[];
+};
+
+static void session_write_cb(uv_write_t *req, int status)
+{
+	free(req);
+}
+
+static void session_send(struct kr_tcp_session *s, const kr_pkt_t *answer)
+{
+	if (s->closing)
+		return;
+	if (uv_stream_get_write_queue_size((uv_stream_t *)&s->handle) > TCP_WRITE_QUEUE_MAX) {
+		session_close(s);   /* the client does not read its answers */
+		return;
+	}
+	struct write_req *w = malloc(sizeof(*w) + 2 + answer->size);
+	if (!w)
+		return;
+	w->data[0] = (uint8_t)(answer->size >> 8);
+	w->data[1] = (uint8_t)answer->size;
+	memcpy(w->data + 2, answer->wire, answer->size);
+	uv_buf_t buf = uv_buf_init((char *)w->data, 2 + answer->size);
+	if (uv_write(&w->req, (uv_stream_t *)&s->handle, &buf, 1, session_write_cb) != 0) {
+		free(w);
+		session_close(s);
+		return;
+	}
+	++the_daemon.stats.answered;
+}
+
+static void tcp_accept_cb(uv_stream_t *server, int status)
+{
+	struct kr_net *net = server->data;
+	if (status != 0)
+		return;
+	struct kr_tcp_session *s = calloc(1, sizeof(*s));
+	if (!s)
+		return;
+	s->net = net;
+	uv_tcp_init(server->loop, &s->handle);
+	uv_timer_init(server->loop, &s->timer);
+	s->handle.data = s;
+	s->timer.data = s;
+	s->open_handles = 2;
+	++net->tcp_conns;
+	if (uv_accept(server, (uv_stream_t *)&s->handle) != 0 || net->tcp_conns > net->tcp_max_conns) {
+		session_close(s);
+		return;
+	}
+	uv_tcp_nodelay(&s->handle, 1);
+	int alen = sizeof(s->peer);
+	uv_tcp_getpeername(&s->handle, &s->peer.ip, &alen);
+	alen = sizeof(s->local);
+	uv_tcp_getsockname(&s->handle, &s->local.ip, &alen);
+	session_touch(s);
+	s->reading = true;
+	uv_read_start((uv_stream_t *)&s->handle, session_alloc_cb, session_read_cb);
+}
+
+int kr__worker_tcp_start(uv_tcp_t *handle, struct kr_net *net)
+{
+	handle->data = net;
+	return uv_listen((uv_stream_t *)handle, 256, tcp_accept_cb);
+}
+
+/* --- internal requests --- */
+
+int kr__worker_resolve(const uint8_t *qname, uint16_t qtype, uint16_t qclass, uint64_t options,
+		       kr_task_done_cb cb, void *baton)
+{
+	struct kr_task *t = task_new();
+	if (!t)
+		return -ENOMEM;
+	kr_pkt_t *q = kr_pkt_new(NULL, KR_PKT_MAXSIZE, t->req.pool);
+	if (!q || kr_pkt_put_question(q, qname, qclass, qtype) != 0) {
+		task_free(t);
+		return -EINVAL;
+	}
+	kr_pkt_set_flag(q, KR_PKT_RD, true);
+	kr_pkt_set_id(q, (uint16_t)kr_rand32());
+	t->query = q;
+	t->done_cb = cb;
+	t->done_baton = baton;
+	t->req.qsource.packet = q;
+	t->req.qsource.flags = KR_REQ_INTERNAL;
+	t->req.qsource.size = KR_PKT_MAXSIZE;
+	t->req.options = options;
+	enum kr_layer_state st = kr_resolve_begin(&t->req, &the_daemon.ctx);
+	if (st == KR_STATE_PRODUCE)
+		kr__worker_step(t);
+	else
+		task_finish(t, st);
+	return 0;
+}

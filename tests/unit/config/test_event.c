@@ -1,0 +1,347 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Unit tests of config/event.c: event.after, event.recurrent and
+ * event.cancel on the daemon's libuv loop.
+ */
+#include <check.h>
+#include <lauxlib.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "config/config.h"
+#include "core/net/worker.h"
+
+static uv_loop_t loop;
+
+static void close_walk_cb(uv_handle_t *h, void *arg)
+{
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+static void setup(void)
+{
+	memset(&the_daemon, 0, sizeof(the_daemon));
+	ck_assert_int_eq(uv_loop_init(&loop), 0);
+	the_daemon.loop = &loop;
+	ck_assert_int_eq(kr_context_init(&the_daemon.ctx, NULL), 0);
+	kr_net_init(&the_daemon.net, the_daemon.loop);
+	ck_assert_int_eq(kr_config_init(&the_daemon), 0);
+}
+
+static void teardown(void)
+{
+	kr_net_deinit(&the_daemon.net);
+	kr_config_deinit(&the_daemon);
+	kr_context_deinit(&the_daemon.ctx);
+	kr__worker_deinit();
+	uv_walk(&loop, close_walk_cb, NULL);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	ck_assert_int_eq(uv_loop_close(&loop), 0);
+}
+
+static const char *lua_run(const char *fmt, ...)
+{
+	static char msg[2048];
+	char code[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(code, sizeof(code), fmt, ap);
+	va_end(ap);
+	lua_State *L = the_daemon.L;
+	int top = lua_gettop(L);
+	const char *ret = NULL;
+	if (luaL_loadstring(L, code) != 0 || lua_pcall(L, 0, 0, 0) != 0) {
+		snprintf(msg, sizeof(msg), "%s", lua_tostring(L, -1));
+		ret = msg;
+	}
+	lua_settop(L, top);
+	return ret;
+}
+
+#define ck_ok(...) do { \
+		const char *err_ = lua_run(__VA_ARGS__); \
+		ck_assert_msg(err_ == NULL, "%s", err_); \
+	} while (0)
+
+#define ck_fails(part, ...) do { \
+		const char *err_ = lua_run(__VA_ARGS__); \
+		ck_assert_msg(err_ != NULL, "no error, expected '%s'", (part)); \
+		ck_assert_msg(strstr(err_, (part)) != NULL, "'%s' lacks '%s'", err_, (part)); \
+	} while (0)
+
+#define ck_lua(...) do { \
+		char cond_[1024]; \
+		snprintf(cond_, sizeof(cond_), __VA_ARGS__); \
+		char code_[1100]; \
+		snprintf(code_, sizeof(code_), "assert(%s)", cond_); \
+		const char *err_ = lua_run("%s", code_); \
+		ck_assert_msg(err_ == NULL, "false: %s (%s)", cond_, err_); \
+	} while (0)
+
+/** A Lua number global. */
+static double global_num(const char *name)
+{
+	lua_getglobal(the_daemon.L, name);
+	double v = lua_tonumber(the_daemon.L, -1);
+	lua_pop(the_daemon.L, 1);
+	return v;
+}
+
+/** Run the loop (without blocking) until the global reaches at least want, or ms pass. */
+static void run_until(const char *name, double want, unsigned ms)
+{
+	uint64_t end = uv_hrtime() + (uint64_t)ms * 1000000;
+	while (global_num(name) < want && uv_hrtime() < end) {
+		uv_run(&loop, UV_RUN_NOWAIT);
+		usleep(200);
+	}
+}
+
+/** Run the loop for about ms milliseconds. */
+static void run_for(unsigned ms)
+{
+	uint64_t end = uv_hrtime() + (uint64_t)ms * 1000000;
+	while (uv_hrtime() < end) {
+		uv_run(&loop, UV_RUN_NOWAIT);
+		usleep(200);
+	}
+}
+
+/** Capture stderr around the next calls. */
+static char cap_path[64];
+static int cap_fd = -1, saved_fd = -1;
+
+static void capture_start(void)
+{
+	snprintf(cap_path, sizeof(cap_path), "/tmp/kresd-test-event-XXXXXX");
+	cap_fd = mkstemp(cap_path);
+	ck_assert_int_ge(cap_fd, 0);
+	fflush(stderr);
+	saved_fd = dup(STDERR_FILENO);
+	dup2(cap_fd, STDERR_FILENO);
+}
+
+static const char *capture_end(void)
+{
+	static char text[4096];
+	fflush(stderr);
+	dup2(saved_fd, STDERR_FILENO);
+	close(saved_fd);
+	ssize_t n = pread(cap_fd, text, sizeof(text) - 1, 0);
+	text[n > 0 ? n : 0] = '\0';
+	close(cap_fd);
+	unlink(cap_path);
+	return text;
+}
+
+/* --- event.after --- */
+
+START_TEST(after_runs_once)
+{
+	ck_ok("n = 0; id = event.after(0, function () n = n + 1 end)");
+	ck_lua("type(id) == 'number'");
+	ck_lua("n == 0");   /* not before the loop runs */
+	run_until("n", 1, 2000);
+	ck_lua("n == 1");
+	run_for(30);
+	ck_lua("n == 1");
+	/* done and gone: nothing left to cancel, nothing keeps the loop alive */
+	ck_lua("event.cancel(id) == false");
+	uv_run(&loop, UV_RUN_NOWAIT);
+	ck_assert(!uv_loop_alive(&loop));
+}
+END_TEST
+
+START_TEST(after_delay_and_argument)
+{
+	ck_ok("got = nil; t0 = os.clock(); id = event.after(50, function (ev) got = ev; fired = 1 end)");
+	uint64_t start = uv_hrtime();
+	run_until("fired", 1, 3000);
+	uint64_t elapsed_ms = (uv_hrtime() - start) / 1000000;
+	ck_lua("fired == 1");
+	ck_assert_msg(elapsed_ms >= 45, "fired after %u ms", (unsigned)elapsed_ms);
+	/* the callback gets its event's id */
+	ck_lua("got == id");
+	/* ids differ */
+	ck_ok("a = event.after(1000, print); b = event.after(1000, print)");
+	ck_lua("a ~= b and a ~= id");
+	ck_lua("event.cancel(a) and event.cancel(b)");
+	/* a negative delay is no delay */
+	ck_ok("m = 0; event.after(-5, function () m = m + 1 end)");
+	run_until("m", 1, 2000);
+	ck_lua("m == 1");
+}
+END_TEST
+
+START_TEST(after_order)
+{
+	ck_ok("seq = ''; count = 0\n"
+	      "event.after(40, function () seq = seq .. 'c'; count = count + 1 end)\n"
+	      "event.after(0, function () seq = seq .. 'a'; count = count + 1 end)\n"
+	      "event.after(20, function () seq = seq .. 'b'; count = count + 1 end)");
+	run_until("count", 3, 3000);
+	ck_lua("seq == 'abc'");
+}
+END_TEST
+
+START_TEST(after_bad_arguments)
+{
+	ck_fails("bad argument #1 to 'after'", "event.after('soon', print)");
+	ck_fails("bad argument #2 to 'after'", "event.after(10, 'not a function')");
+	ck_fails("bad argument #2 to 'after'", "event.after(10)");
+	uv_run(&loop, UV_RUN_NOWAIT);
+	ck_assert(!uv_loop_alive(&loop));
+}
+END_TEST
+
+/* --- event.recurrent --- */
+
+START_TEST(recurrent_until_cancel)
+{
+	ck_ok("r = 0; rid = event.recurrent(1, function () r = r + 1 end)");
+	run_until("r", 3, 3000);
+	ck_lua("r >= 3");
+	ck_lua("event.cancel(rid) == true");
+	double frozen = global_num("r");
+	run_for(30);
+	ck_assert(global_num("r") == frozen);
+	ck_lua("event.cancel(rid) == false");
+	uv_run(&loop, UV_RUN_NOWAIT);
+	ck_assert(!uv_loop_alive(&loop));
+}
+END_TEST
+
+START_TEST(recurrent_cancel_inside)
+{
+	/* a callback may cancel its own event */
+	ck_ok("r = 0; event.recurrent(1, function (id) r = r + 1; if r == 3 then assert(event.cancel(id)) end end)");
+	run_until("r", 3, 3000);
+	run_for(30);
+	ck_lua("r == 3");
+	/* ... or another one */
+	ck_ok("x = 0; y = 0\n"
+	      "xid = event.recurrent(1, function () x = x + 1 end)\n"
+	      "event.after(20, function () y = 1; assert(event.cancel(xid)) end)");
+	run_until("y", 1, 3000);
+	double frozen = global_num("x");
+	ck_assert(frozen >= 1);
+	run_for(30);
+	ck_assert(global_num("x") == frozen);
+	/* a one-shot cancelling itself is no double free */
+	ck_ok("z = 0; event.after(0, function (id) z = 1; assert(event.cancel(id)) end)");
+	run_until("z", 1, 2000);
+	ck_lua("z == 1");
+	uv_run(&loop, UV_RUN_NOWAIT);
+	ck_assert(!uv_loop_alive(&loop));
+}
+END_TEST
+
+START_TEST(recurrent_bad_interval)
+{
+	ck_fails("event.recurrent: interval must be at least 1 ms", "event.recurrent(0, print)");
+	ck_fails("interval must be at least 1 ms", "event.recurrent(-1, print)");
+	ck_fails("bad argument #2 to 'recurrent'", "event.recurrent(10, 42)");
+	uv_run(&loop, UV_RUN_NOWAIT);
+	ck_assert(!uv_loop_alive(&loop));
+}
+END_TEST
+
+/* --- event.cancel --- */
+
+START_TEST(cancel)
+{
+	ck_lua("event.cancel(12345) == false");
+	ck_lua("event.cancel(0) == false and event.cancel(-1) == false");
+	ck_fails("bad argument #1 to 'cancel'", "event.cancel('x')");
+	ck_ok("hit = 0; id = event.after(10, function () hit = 1 end)");
+	ck_lua("event.cancel(id) == true");
+	ck_lua("event.cancel(id) == false");
+	run_for(50);
+	ck_lua("hit == 0");
+	/* the callback's reference is dropped: the function can be collected */
+	ck_ok("weak = setmetatable({}, { __mode = 'k' })\n"
+	      "local f = function () end\n"
+	      "weak[f] = true\n"
+	      "event.cancel(event.after(10, f))");
+	ck_ok("f = nil; collectgarbage(); collectgarbage()");
+	ck_lua("next(weak) == nil");
+}
+END_TEST
+
+/* --- errors in callbacks --- */
+
+START_TEST(callback_errors)
+{
+	capture_start();
+	ck_ok("after_ran = 0; id1 = event.after(0, function () after_ran = 1; error('boom in after') end)");
+	ck_ok("e = 0; rid = event.recurrent(1, function () e = e + 1; error('boom ' .. e) end)");
+	run_until("e", 3, 3000);
+	run_until("after_ran", 1, 1000);
+	ck_lua("event.cancel(rid)");
+	const char *log = capture_end();
+	ck_lua("after_ran == 1 and e >= 3");
+	/* logged with the event's id and message */
+	ck_assert_msg(strstr(log, "boom in after") != NULL, "log: %s", log);
+	ck_assert_msg(strstr(log, "boom 1") != NULL && strstr(log, "boom 3") != NULL, "log: %s", log);
+	char part[64];
+	lua_getglobal(the_daemon.L, "id1");
+	snprintf(part, sizeof(part), "callback %d failed", (int)lua_tonumber(the_daemon.L, -1));
+	lua_pop(the_daemon.L, 1);
+	ck_assert_msg(strstr(log, part) != NULL, "log: %s", log);
+	/* the state goes on */
+	ck_ok("ok = 0; event.after(0, function () ok = 1 end)");
+	run_until("ok", 1, 2000);
+	ck_lua("ok == 1");
+}
+END_TEST
+
+/* --- events pending when the configuration is closed --- */
+
+START_TEST(pending_at_deinit)
+{
+	ck_ok("event.after(0, function () fired = 1 end)");
+	ck_ok("event.after(100000, print)");
+	ck_ok("event.recurrent(1, function () end)");
+	/* closed before the loop ran them: they never run on the closed state (teardown
+	 * runs the loop), and nothing leaks */
+	kr_config_deinit(&the_daemon);
+	uv_run(&loop, UV_RUN_NOWAIT);
+	ck_assert(!uv_loop_alive(&loop));
+	/* a new state starts with no events */
+	ck_assert_int_eq(kr_config_init(&the_daemon), 0);
+	ck_ok("assert(event.cancel(1) == false and event.cancel(2) == false and event.cancel(3) == false)");
+}
+END_TEST
+
+static TCase *tcase(Suite *s, const char *name)
+{
+	TCase *tc = tcase_create(name);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	suite_add_tcase(s, tc);
+	return tc;
+}
+
+int main(void)
+{
+	Suite *s = suite_create("event");
+	TCase *tc = tcase(s, "event.after");
+	tcase_add_test(tc, after_runs_once);
+	tcase_add_test(tc, after_delay_and_argument);
+	tcase_add_test(tc, after_order);
+	tcase_add_test(tc, after_bad_arguments);
+	tc = tcase(s, "event.recurrent");
+	tcase_add_test(tc, recurrent_until_cancel);
+	tcase_add_test(tc, recurrent_cancel_inside);
+	tcase_add_test(tc, recurrent_bad_interval);
+	tcase_add_test(tcase(s, "event.cancel"), cancel);
+	tcase_add_test(tcase(s, "callback errors"), callback_errors);
+	tcase_add_test(tcase(s, "kr_config_deinit"), pending_at_deinit);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

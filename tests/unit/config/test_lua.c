@@ -1,0 +1,621 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Unit tests of config/lua.c: the Lua state, config files with FILE:LINE
+ * error locations, CLI evaluation, the global functions (verbose, option,
+ * mode, todname, moduledir, hostname, user, help, quit), the worker table,
+ * and the prelude's units and env.
+ * The daemon is set up as main() does; plugins come from $KRESD_MODULE_DIR.
+ */
+#include <check.h>
+#include <fcntl.h>
+#include <lauxlib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "config/config.h"
+#include "core/net/worker.h"
+
+static uv_loop_t loop;
+
+static void close_walk_cb(uv_handle_t *h, void *arg)
+{
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+static void setup(void)
+{
+	memset(&the_daemon, 0, sizeof(the_daemon));
+	ck_assert_int_eq(uv_loop_init(&loop), 0);
+	the_daemon.loop = &loop;
+	the_daemon.fork_id = 2;
+	the_daemon.fork_count = 4;
+	const char *moduledir = getenv("KRESD_MODULE_DIR");
+	ck_assert_int_eq(kr_context_init(&the_daemon.ctx, moduledir && *moduledir ? moduledir : NULL), 0);
+	kr_net_init(&the_daemon.net, the_daemon.loop);
+	ck_assert_int_eq(kr_config_init(&the_daemon), 0);
+	ck_assert_ptr_nonnull(the_daemon.L);
+}
+
+static void teardown(void)
+{
+	kr_net_deinit(&the_daemon.net);
+	kr_config_deinit(&the_daemon);
+	kr_context_deinit(&the_daemon.ctx);
+	kr__worker_deinit();
+	uv_walk(&loop, close_walk_cb, NULL);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	ck_assert_int_eq(uv_loop_close(&loop), 0);
+}
+
+/** Evaluate a Lua expression directly (not through kr_config_eval); it must not fail. */
+static void push_lua(const char *expr)
+{
+	lua_State *L = the_daemon.L;
+	char code[4096];
+	snprintf(code, sizeof(code), "return %s", expr);
+	int ret = luaL_loadstring(L, code) || lua_pcall(L, 0, 1, 0);
+	ck_assert_msg(ret == 0, "%s: %s", expr, lua_tostring(L, -1));
+}
+
+/** Is the Lua expression true? */
+static bool lua_true(const char *expr)
+{
+	push_lua(expr);
+	bool ok = lua_toboolean(the_daemon.L, -1);
+	lua_pop(the_daemon.L, 1);
+	return ok;
+}
+
+#define ck_lua(expr) ck_assert_msg(lua_true(expr), "false: %s", (expr))
+
+/** Run Lua code; @return NULL on success, or the error message (static buffer). */
+static const char *lua_run(const char *code)
+{
+	static char msg[1024];
+	lua_State *L = the_daemon.L;
+	if (luaL_loadstring(L, code) == 0 && lua_pcall(L, 0, 0, 0) == 0)
+		return NULL;
+	snprintf(msg, sizeof(msg), "%s", lua_tostring(L, -1));
+	lua_pop(L, 1);
+	return msg;
+}
+
+/** The CLI output of cmd compared with expect; the Lua stack is left as it was. */
+#define ck_eval(cmd, expect) do { \
+		int top_ = lua_gettop(the_daemon.L); \
+		char *out_ = kr_config_eval(cmd); \
+		ck_assert_ptr_nonnull(out_); \
+		ck_assert_msg(strcmp(out_, (expect)) == 0, "%s: got '%s', expected '%s'", (cmd), out_, (expect)); \
+		free(out_); \
+		ck_assert_int_eq(lua_gettop(the_daemon.L), top_); \
+	} while (0)
+
+/** The CLI output of cmd is an error ("error: ...\n") mentioning part. */
+#define ck_eval_error(cmd, part) do { \
+		int top_ = lua_gettop(the_daemon.L); \
+		char *out_ = kr_config_eval(cmd); \
+		ck_assert_ptr_nonnull(out_); \
+		ck_assert_msg(strncmp(out_, "error: ", 7) == 0 && strstr(out_, (part)) != NULL && \
+			      out_[strlen(out_) - 1] == '\n', "%s: got '%s', expected an error with '%s'", \
+			      (cmd), out_, (part)); \
+		free(out_); \
+		ck_assert_int_eq(lua_gettop(the_daemon.L), top_); \
+	} while (0)
+
+/** A temporary file with content. @return its path (malloc()ed). */
+static char *temp_file(const char *content)
+{
+	char *path = strdup("/tmp/kresd-test-lua-XXXXXX");
+	ck_assert_ptr_nonnull(path);
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	size_t len = strlen(content);
+	ck_assert_int_eq(write(fd, content, len), (ssize_t)len);
+	close(fd);
+	return path;
+}
+
+static char captured[8192];
+
+/** Run a config file with stderr captured into `captured`. @return kr_config_run_file()'s result. */
+static int run_file(const char *path)
+{
+	char cap_path[] = "/tmp/kresd-test-lua-err-XXXXXX";
+	int cap = mkstemp(cap_path);
+	ck_assert_int_ge(cap, 0);
+	fflush(stderr);
+	int saved = dup(STDERR_FILENO);
+	dup2(cap, STDERR_FILENO);
+	int ret = kr_config_run_file(path);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	ssize_t n = pread(cap, captured, sizeof(captured) - 1, 0);
+	captured[n > 0 ? n : 0] = '\0';
+	close(cap);
+	unlink(cap_path);
+	return ret;
+}
+
+/** Run a config file made of content; expect failure with "PATH:line: " and part in the message. */
+static void ck_file_error(const char *content, int line, const char *part)
+{
+	char *path = temp_file(content);
+	ck_assert_int_eq(run_file(path), -1);
+	char prefix[256];
+	snprintf(prefix, sizeof(prefix), "%s:%d: ", path, line);
+	ck_assert_msg(strncmp(captured, prefix, strlen(prefix)) == 0,
+		      "expected '%s...', got '%s'", prefix, captured);
+	ck_assert_msg(strstr(captured, part) != NULL, "expected '%s' in '%s'", part, captured);
+	/* one line, the location given once */
+	ck_assert_msg(strchr(captured, '\n') == captured + strlen(captured) - 1, "not one line: '%s'", captured);
+	ck_assert_msg(strstr(captured + strlen(prefix), prefix) == NULL, "location repeated: '%s'", captured);
+	unlink(path);
+	free(path);
+	/* the state stays usable */
+	ck_lua("1 + 1 == 2");
+}
+
+/* --- kr_config_init --- */
+
+START_TEST(init_globals)
+{
+	static const char *fns[] = {
+		"verbose", "option", "mode", "todname", "moduledir", "hostname", "quit", "user",
+		"help", "__kr_serialize", NULL,
+	};
+	for (const char **f = fns; *f; ++f) {
+		char expr[128];
+		snprintf(expr, sizeof(expr), "type(%s) == 'function'", *f);
+		ck_lua(expr);
+	}
+	ck_lua("type(net.listen) == 'function' and type(modules.load) == 'function'");
+	ck_lua("type(event.after) == 'function' and type(worker.stats) == 'function'");
+	push_lua("pid");
+	ck_assert_int_eq((int)lua_tonumber(the_daemon.L, -1), getpid());
+	lua_pop(the_daemon.L, 1);
+	/* the standard libraries are there */
+	ck_lua("string.format('%d', 7) == '7' and math.floor(1.5) == 1 and type(os.time()) == 'number'");
+}
+END_TEST
+
+START_TEST(init_deinit_twice)
+{
+	kr_config_deinit(&the_daemon);
+	ck_assert_ptr_null(the_daemon.L);
+	kr_config_deinit(&the_daemon);   /* harmless */
+	ck_assert_int_eq(kr_config_init(&the_daemon), 0);
+	ck_lua("kB == 1024");
+}
+END_TEST
+
+/* --- kr_config_run_file --- */
+
+START_TEST(run_file_good)
+{
+	char *path = temp_file(
+		"-- a config file\n"
+		"answer = 6 * 7\n"
+		"local t = { 'a', 'b' }\n"
+		"joined = table.concat(t, ',')\n"
+		"cache_size = 100 * MB\n");
+	ck_assert_int_eq(run_file(path), 0);
+	ck_assert_str_eq(captured, "");
+	ck_lua("answer == 42 and joined == 'a,b' and cache_size == 104857600");
+	ck_lua("t == nil");   /* locals stay local */
+	unlink(path);
+	free(path);
+}
+END_TEST
+
+START_TEST(run_file_syntax_error)
+{
+	ck_file_error("a = 1\nb = 2\nc = = 3\nd = 4\n", 3, "unexpected symbol");
+	ck_file_error("x = {\n1,\n2\n\n", 5, "expected");
+	ck_file_error("if true then\n  y = 1\n", 3, "'end' expected");
+	ck_lua("a == nil and y == nil");   /* nothing of a file that did not compile ran */
+}
+END_TEST
+
+START_TEST(run_file_lua_error)
+{
+	ck_file_error("a = 1\nerror('my own failure')\n", 2, "my own failure");
+	ck_file_error("a = 1\n\nlocal n = nil\nprint(n.field)\n", 4, "attempt to index");
+	/* inside a function of the file: the line where it failed */
+	ck_file_error("local function f()\n  error('deep')\nend\n\nf()\n", 2, "deep");
+	ck_file_error("x = nosuch_function()\n", 1, "attempt to call global 'nosuch_function'");
+	/* the lines before the failure ran */
+	ck_lua("a == 1");
+}
+END_TEST
+
+START_TEST(run_file_binding_error)
+{
+	/* errors raised in C bindings have no location of their own: the file's line is added */
+	ck_file_error("a = 1\nb = 2\noption('NOPE', true)\n", 3, "option('NOPE'): unknown option");
+	ck_file_error("\n\n\n\nmodules.load('does-not-exist')\n", 5, "does-not-exist");
+	ck_file_error("-- listen\nnet.listen('not-an-ip')\n", 2,
+		      "net.listen: cannot listen on not-an-ip@53: not an IP address");
+	ck_file_error("mode('strict')\nmode('weird')\n", 2, "mode('weird'): expected 'strict', 'normal' or 'permissive'");
+	ck_file_error("todname('a..b')\n", 1, "todname('a..b'): invalid domain name");
+	ck_file_error("\nnet.bufsize(1)\n", 2, "net.bufsize: 1 is outside 512-65535");
+	/* through a function of the file: the line inside it */
+	ck_file_error("local function go()\n  option('NOPE')\nend\ngo()\n", 2, "unknown option");
+	/* argument errors of the Lua auxiliary library */
+	ck_file_error("\n\noption()\n", 3, "bad argument #1 to 'option'");
+	/* the declarative forms of the prelude point at the assignment */
+	ck_file_error("x = 1\nmodules = 5\n", 2, "modules must be a table");
+	ck_file_error("x = 1\n\nmodules = { 'does-not-exist' }\n", 3, "does-not-exist");
+	ck_file_error("net = 'eth0'\n", 1, "net must be a table");
+	ck_file_error("\nnet = { 'not-an-ip' }\n", 2, "not-an-ip@53: not an IP address");
+	ck_file_error("env.HOME = 'x'\n", 1, "env is read-only");
+}
+END_TEST
+
+START_TEST(run_file_missing)
+{
+	ck_assert_int_eq(run_file("/nonexistent/kresd/config"), -1);
+	ck_assert_msg(strstr(captured, "/nonexistent/kresd/config") != NULL, "%s", captured);
+	ck_assert_msg(strstr(captured, "No such file") != NULL, "%s", captured);
+	ck_lua("1 + 1 == 2");
+}
+END_TEST
+
+START_TEST(run_file_after_failure)
+{
+	ck_file_error("first = true\nerror('stop')\n", 2, "stop");
+	char *path = temp_file("second = true\n");
+	ck_assert_int_eq(run_file(path), 0);
+	ck_lua("first and second");
+	unlink(path);
+	free(path);
+	/* a later CLI error is not located in the file run before */
+	char *out = kr_config_eval("option('NOPE')");
+	ck_assert_msg(strncmp(out, "error: ", 7) == 0 && strstr(out, "unknown option"), "%s", out);
+	ck_assert_msg(strstr(out, "kresd-test-lua") == NULL, "%s", out);
+	free(out);
+}
+END_TEST
+
+/* --- kr_config_eval --- */
+
+START_TEST(eval_expressions)
+{
+	ck_eval("1 + 1", "2\n");
+	ck_eval("10 / 4", "2.5\n");
+	ck_eval("'abc'", "abc\n");
+	ck_eval("true", "true\n");
+	ck_eval("nil", "nil\n");
+	ck_eval("1, 'two', false", "1\ntwo\nfalse\n");
+	ck_eval("{ 10, 20 }", "[1] => 10\n[2] => 20\n");
+	ck_eval("{ b = 'x', a = 1 }", "[a] => 1\n[b] => x\n");
+	ck_eval("{ a = 1, b = { c = 'x', d = { e = true } } }",
+		"[a] => 1\n[b] => {\n    [c] => x\n    [d] => {\n        [e] => true\n    }\n}\n");
+	ck_eval("{}", "");
+	char *out = kr_config_eval("print");
+	ck_assert(strncmp(out, "function: ", 10) == 0);
+	free(out);
+}
+END_TEST
+
+START_TEST(eval_statements)
+{
+	ck_eval("x = 5", "");
+	ck_eval("x", "5\n");
+	ck_eval("for i = 1, 3 do z = (z or 0) + i end", "");
+	ck_eval("z", "6\n");
+	ck_eval("local y = 1", "");
+	ck_eval("y", "nil\n");
+	ck_eval("function twice(v) return 2 * v end", "");
+	ck_eval("twice(21)", "42\n");
+	ck_eval("do return 'from a statement' end", "from a statement\n");
+}
+END_TEST
+
+START_TEST(eval_errors)
+{
+	int top = lua_gettop(the_daemon.L);
+	char *out = kr_config_eval("error('boom')");
+	ck_assert_str_eq(out, "error: [string \"cli\"]:1: boom\n");
+	free(out);
+	out = kr_config_eval("nosuch()");
+	ck_assert(strncmp(out, "error: ", 7) == 0);
+	ck_assert(strstr(out, "nosuch") != NULL);
+	free(out);
+	out = kr_config_eval("x = = 1");
+	ck_assert(strncmp(out, "error: ", 7) == 0);
+	ck_assert(out[strlen(out) - 1] == '\n');
+	free(out);
+	ck_eval_error("option('NOPE')", "option('NOPE'): unknown option");
+	ck_eval_error("error()", "(error object is not a string)");
+	ck_eval_error("error({})", "(error object is not a string)");
+	ck_assert_int_eq(lua_gettop(the_daemon.L), top);
+	/* still usable */
+	ck_eval("x = 1", "");
+	ck_eval("x + 1", "2\n");
+}
+END_TEST
+
+START_TEST(eval_serialize_failure)
+{
+	/* a value whose tostring fails is shown as '?' */
+	ck_eval("{ [setmetatable({}, { __tostring = function () error('no') end })] = 1 }", "?\n");
+	ck_eval("{ [setmetatable({}, { __tostring = function () return 'key' end })] = 1 }", "[key] => 1\n");
+	/* and the next command works */
+	ck_eval("'fine'", "fine\n");
+}
+END_TEST
+
+/* --- the global functions --- */
+
+START_TEST(fn_verbose)
+{
+	ck_eval("verbose(true)", "true\n");
+	ck_assert(kr_log_verbose());
+	ck_eval("verbose()", "true\n");
+	ck_eval("verbose(false)", "false\n");
+	ck_assert(!kr_log_verbose());
+	ck_eval("verbose()", "false\n");
+}
+END_TEST
+
+START_TEST(fn_option)
+{
+	ck_assert(!(the_daemon.ctx.options & KR_QF_NO_MINIMIZE));
+	ck_eval("option('NO_MINIMIZE')", "false\n");
+	ck_eval("option('NO_MINIMIZE', true)", "true\n");
+	ck_assert(the_daemon.ctx.options & KR_QF_NO_MINIMIZE);
+	ck_assert_uint_eq(the_daemon.ctx.options, KR_QF_NO_MINIMIZE);   /* nothing else */
+	ck_eval("option('NO_MINIMIZE')", "true\n");
+	ck_eval("option('NO_MINIMIZE', false)", "false\n");
+	ck_assert_uint_eq(the_daemon.ctx.options, 0);
+	ck_eval_error("option('NOPE', true)", "option('NOPE'): unknown option");
+	ck_assert_uint_eq(the_daemon.ctx.options, 0);
+	char *out = kr_config_eval("option()");
+	ck_assert(strncmp(out, "error: ", 7) == 0);
+	free(out);
+}
+END_TEST
+
+START_TEST(fn_mode)
+{
+	ck_eval("mode()", "normal\n");
+	ck_eval("mode('strict')", "strict\n");
+	ck_assert(the_daemon.ctx.options & KR_QF_STRICT);
+	ck_assert(!(the_daemon.ctx.options & KR_QF_PERMISSIVE));
+	ck_eval("mode('permissive')", "permissive\n");
+	ck_assert(!(the_daemon.ctx.options & KR_QF_STRICT));
+	ck_assert(the_daemon.ctx.options & KR_QF_PERMISSIVE);
+	ck_eval("mode()", "permissive\n");
+	ck_eval_error("mode('bogus')", "mode('bogus'): expected 'strict', 'normal' or 'permissive'");
+	ck_eval("mode()", "permissive\n");   /* unchanged by the failure */
+	ck_eval("option('NO_MINIMIZE', true)", "true\n");
+	ck_eval("mode('normal')", "normal\n");
+	ck_assert_uint_eq(the_daemon.ctx.options, KR_QF_NO_MINIMIZE);   /* other flags kept */
+}
+END_TEST
+
+START_TEST(fn_todname)
+{
+	push_lua("todname('example.com')");
+	size_t len = 0;
+	const char *s = lua_tolstring(the_daemon.L, -1, &len);
+	ck_assert_uint_eq(len, 13);
+	ck_assert(memcmp(s, "\7example\3com\0", 13) == 0);
+	lua_pop(the_daemon.L, 1);
+	ck_lua("todname('example.com.') == '\\7example\\3com\\0'");
+	ck_lua("todname('.') == '\\0'");
+	ck_lua("todname('Example.COM') == '\\7Example\\3COM\\0' or todname('Example.COM') == '\\7example\\3com\\0'");
+	ck_eval_error("todname('a..b')", "todname('a..b'): invalid domain name");
+	char long_label[128];
+	snprintf(long_label, sizeof(long_label), "todname('%0*d.com')", 64, 0);
+	char *out = kr_config_eval(long_label);
+	ck_assert_msg(strstr(out, "invalid domain name") != NULL, "%s", out);
+	free(out);
+}
+END_TEST
+
+START_TEST(fn_moduledir)
+{
+	push_lua("moduledir()");
+	ck_assert_str_eq(lua_tostring(the_daemon.L, -1), the_daemon.ctx.moduledir);
+	lua_pop(the_daemon.L, 1);
+	ck_eval("moduledir('/tmp/kresd-plugins')", "/tmp/kresd-plugins\n");
+	ck_assert_str_eq(the_daemon.ctx.moduledir, "/tmp/kresd-plugins");
+	ck_eval("moduledir()", "/tmp/kresd-plugins\n");
+}
+END_TEST
+
+START_TEST(fn_hostname)
+{
+	char host[256];
+	ck_assert_int_eq(gethostname(host, sizeof(host)), 0);
+	push_lua("hostname()");
+	ck_assert_str_eq(lua_tostring(the_daemon.L, -1), host);
+	lua_pop(the_daemon.L, 1);
+	ck_eval("hostname('x')", "x\n");
+	ck_eval("hostname()", "x\n");
+	ck_eval("hostname('resolver.example')", "resolver.example\n");
+	ck_eval("hostname()", "resolver.example\n");
+	/* the system's name is untouched */
+	char again[256];
+	ck_assert_int_eq(gethostname(again, sizeof(again)), 0);
+	ck_assert_str_eq(again, host);
+}
+END_TEST
+
+START_TEST(fn_user)
+{
+	ck_eval_error("user('kresd-no-such-user')", "invalid user name kresd-no-such-user");
+	ck_eval_error("user('root', 'kresd-no-such-group')", "invalid group name kresd-no-such-group");
+	if (geteuid() == 0) {
+		/* becoming who we are succeeds (this runs in a test's own process) */
+		ck_eval("user('root')", "true\n");
+		ck_assert_int_eq(getuid(), 0);
+	}
+}
+END_TEST
+
+START_TEST(fn_help)
+{
+	push_lua("help()");
+	const char *h = lua_tostring(the_daemon.L, -1);
+	ck_assert_ptr_nonnull(h);
+	static const char *items[] = {
+		"help()", "quit()", "hostname(", "moduledir(", "verbose(", "option(", "mode(",
+		"todname(", "user(", "modules.load", "net.listen", "event.after", "worker.stats", NULL,
+	};
+	for (const char **i = items; *i; ++i)
+		ck_assert_msg(strstr(h, *i) != NULL, "help() lacks %s", *i);
+	ck_assert(strstr(h, "hints.") == NULL);
+	lua_pop(the_daemon.L, 1);
+	/* a loaded plugin's props appear with their help lines */
+	ck_assert_msg(lua_run("modules.load('hints')") == NULL, "%s", lua_run("modules.load('hints')"));
+	push_lua("help()");
+	h = lua_tostring(the_daemon.L, -1);
+	ck_assert(strstr(h, "hints.get()\n    get('name'): ") != NULL);
+	ck_assert(strstr(h, "hints.set()\n") != NULL);
+	ck_assert(strstr(h, "hints.ttl()\n") != NULL);
+	lua_pop(the_daemon.L, 1);
+	ck_assert_ptr_null(lua_run("modules.unload('hints')"));
+	ck_lua("not help():find('hints.', 1, true)");
+}
+END_TEST
+
+START_TEST(fn_quit)
+{
+	ck_assert(!the_daemon.quitting);
+	ck_eval("quit()", "");
+	ck_assert(the_daemon.quitting);
+}
+END_TEST
+
+START_TEST(fn_worker)
+{
+	ck_eval("worker.id", "2\n");
+	ck_eval("worker.count", "4\n");
+	push_lua("worker.pid");
+	ck_assert_int_eq((int)lua_tonumber(the_daemon.L, -1), getpid());
+	lua_pop(the_daemon.L, 1);
+	static const char *fields[] = {
+		"queries", "udp", "tcp", "answered", "servfail", "formerr", "dropped", "timeouts", "concurrent", NULL,
+	};
+	for (const char **f = fields; *f; ++f) {
+		char expr[128];
+		snprintf(expr, sizeof(expr), "worker.stats().%s == 0", *f);
+		ck_lua(expr);
+	}
+	/* the counters are read when called */
+	the_daemon.stats.queries = 7;
+	the_daemon.stats.servfail = 3;
+	the_daemon.stats.concurrent = 1;
+	ck_eval("worker.stats().queries", "7\n");
+	ck_lua("worker.stats().servfail == 3 and worker.stats().concurrent == 1 and worker.stats().udp == 0");
+	int n = 0;
+	push_lua("worker.stats()");
+	lua_pushnil(the_daemon.L);
+	while (lua_next(the_daemon.L, -2)) {
+		++n;
+		lua_pop(the_daemon.L, 1);
+	}
+	lua_pop(the_daemon.L, 1);
+	ck_assert_int_eq(n, 9);
+}
+END_TEST
+
+/* --- the prelude --- */
+
+START_TEST(prelude_units)
+{
+	ck_lua("kB == 1024 and MB == 1024 * 1024 and GB == 1024 * 1024 * 1024");
+	ck_lua("100 * MB == 104857600");
+	ck_lua("sec == 1000 and second == 1000");
+	ck_lua("minute == 60000 and min == minute");
+	ck_lua("hour == 3600000");
+	ck_lua("day == 86400000");
+	ck_eval("10 * sec", "10000\n");
+}
+END_TEST
+
+START_TEST(prelude_env)
+{
+	const char *home = getenv("HOME");
+	if (home) {
+		push_lua("env.HOME");
+		ck_assert_str_eq(lua_tostring(the_daemon.L, -1), home);
+		lua_pop(the_daemon.L, 1);
+	}
+	setenv("KRESD_TEST_VARIABLE", "value 1", 1);
+	ck_eval("env.KRESD_TEST_VARIABLE", "value 1\n");
+	setenv("KRESD_TEST_VARIABLE", "value 2", 1);   /* read when asked */
+	ck_eval("env.KRESD_TEST_VARIABLE", "value 2\n");
+	unsetenv("KRESD_TEST_VARIABLE");
+	ck_eval("env.KRESD_TEST_VARIABLE", "nil\n");
+	char *out = kr_config_eval("env.X = 1");
+	ck_assert_msg(strncmp(out, "error: ", 7) == 0 && strstr(out, "env is read-only"), "%s", out);
+	free(out);
+}
+END_TEST
+
+START_TEST(prelude_globals)
+{
+	/* plain globals are plain */
+	ck_eval("plain = 3", "");
+	ck_lua("rawget(_G, 'plain') == 3");
+	/* modules and net stay tables reached through _G's metatable */
+	ck_lua("rawget(_G, 'modules') == nil and type(modules) == 'table'");
+	ck_lua("rawget(_G, 'net') == nil and type(net) == 'table'");
+	ck_eval("modules = {}", "");
+	ck_eval("net = {}", "");
+	ck_lua("type(modules.load) == 'function' and type(net.listen) == 'function'");
+}
+END_TEST
+
+static TCase *tcase(Suite *s, const char *name)
+{
+	TCase *tc = tcase_create(name);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	suite_add_tcase(s, tc);
+	return tc;
+}
+
+int main(void)
+{
+	Suite *s = suite_create("lua");
+	TCase *tc = tcase(s, "kr_config_init");
+	tcase_add_test(tc, init_globals);
+	tcase_add_test(tc, init_deinit_twice);
+	tc = tcase(s, "kr_config_run_file");
+	tcase_add_test(tc, run_file_good);
+	tcase_add_test(tc, run_file_syntax_error);
+	tcase_add_test(tc, run_file_lua_error);
+	tcase_add_test(tc, run_file_binding_error);
+	tcase_add_test(tc, run_file_missing);
+	tcase_add_test(tc, run_file_after_failure);
+	tc = tcase(s, "kr_config_eval");
+	tcase_add_test(tc, eval_expressions);
+	tcase_add_test(tc, eval_statements);
+	tcase_add_test(tc, eval_errors);
+	tcase_add_test(tc, eval_serialize_failure);
+	tcase_add_test(tcase(s, "verbose"), fn_verbose);
+	tcase_add_test(tcase(s, "option"), fn_option);
+	tcase_add_test(tcase(s, "mode"), fn_mode);
+	tcase_add_test(tcase(s, "todname"), fn_todname);
+	tcase_add_test(tcase(s, "moduledir"), fn_moduledir);
+	tcase_add_test(tcase(s, "hostname"), fn_hostname);
+	tcase_add_test(tcase(s, "user"), fn_user);
+	tcase_add_test(tcase(s, "help"), fn_help);
+	tcase_add_test(tcase(s, "quit"), fn_quit);
+	tcase_add_test(tcase(s, "worker"), fn_worker);
+	tc = tcase(s, "prelude");
+	tcase_add_test(tc, prelude_units);
+	tcase_add_test(tc, prelude_env);
+	tcase_add_test(tc, prelude_globals);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
