@@ -17,7 +17,13 @@ for target in fuzz_pkt fuzz_rrline; do
 	mkdir -p "$out/corpus-$target"
 	cp "$top"/tests/fuzz/seeds/"$target"/* "$out/corpus-$target/" 2>/dev/null || true
 	echo "fuzzing $target for $secs s"
-	"$out/$target" -max_total_time="$secs" -max_len=4096 -print_final_stats=1 \
-		"$out/corpus-$target" 2>"$out/$target.log" || { tail -n 40 "$out/$target.log"; exit 1; }
+	if ! "$out/$target" -max_total_time="$secs" -max_len=4096 -print_final_stats=1 \
+		-artifact_prefix="$out/" "$out/corpus-$target" 2>"$out/$target.log"; then
+		tail -n 40 "$out/$target.log"
+		for a in "$out"/crash-* "$out"/leak-* "$out"/timeout-*; do
+			[ -f "$a" ] && { echo "input $a:"; od -A x -t x1z "$a"; }
+		done
+		exit 1
+	fi
 	grep -E "stat::number_of_executed_units" "$out/$target.log" || true
 done
