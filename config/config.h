@@ -28,6 +28,8 @@ int kr_config_run_file(const char *path);
  *         newline unless empty; NULL only when out of memory.
  */
 char *kr_config_eval(const char *cmd);
+/** Refresh worker.id, worker.pid and pid (in a new fork). */
+void kr__config_update_worker(void);
 /** Load plugin name and make its Lua table; errors as a Lua error (for the C bindings). */
 int kr__config_load_plugin(lua_State *L, const char *spec);
 

@@ -303,6 +303,19 @@ static int l_worker_stats(lua_State *L)
 	return 1;
 }
 
+void kr__config_update_worker(void)
+{
+	lua_State *L = the_daemon.L;
+	lua_getglobal(L, "worker");
+	lua_pushnumber(L, the_daemon.fork_id);
+	lua_setfield(L, -2, "id");
+	lua_pushnumber(L, getpid());
+	lua_setfield(L, -2, "pid");
+	lua_pop(L, 1);
+	lua_pushnumber(L, getpid());
+	lua_setglobal(L, "pid");
+}
+
 static void open_globals(lua_State *L)
 {
 	static const luaL_Reg fns[] = {

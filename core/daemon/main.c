@@ -10,12 +10,13 @@
 #include <unistd.h>
 #include "config.h"
 #include "config/config.h"
+#include "core/daemon/control.h"
 #include "core/daemon/daemon.h"
 #include "core/net/worker.h"
 #include "loader/loader.h"
 
 /** Plugins loaded before the config runs (the config may unload them). */
-static const char *default_plugins[] = { "hints", NULL };
+static const char *default_plugins[] = { "hints", "iterate", NULL };
 
 struct options {
 	const char *addrs[64];
@@ -219,6 +220,7 @@ static void start_forks(int forks)
 			child_count = 0;
 			the_daemon.fork_id = i;
 			uv_loop_fork(the_daemon.loop);
+			kr__config_update_worker();
 			return;
 		}
 		children[child_count++] = pid;
@@ -316,7 +318,9 @@ int main(int argc, char **argv)
 	uv_signal_start(&sigint, signal_cb, SIGINT);
 	if (o.interactive)
 		cli_start(o.quiet);
+	kr__control_start();
 	uv_run(the_daemon.loop, UV_RUN_DEFAULT);
+	kr__control_stop();
 	stop_forks();
 	ret = 0;
 out:

@@ -120,18 +120,30 @@ enum kr_layer_state kr_resolve_begin(struct kr_request *req, struct kr_context *
 	return req->state;
 }
 
+/** Does the answer section hold a record of the asked type (the end of any CNAME chain)? */
+static bool answer_has_type(const kr_pkt_t *resp, uint16_t qtype)
+{
+	for (uint16_t i = 0; i < kr_pkt_count(resp, KR_SECTION_ANSWER); ++i) {
+		uint16_t t = kr_pkt_rr(resp, KR_SECTION_ANSWER, i)->type;
+		if (t == qtype || qtype == KR_TYPE_ANY)
+			return true;
+	}
+	return false;
+}
+
 /**
  * Copy the final response into the client's answer: its answer section, and
- * for a negative answer (no records, or an error rcode) its authority section
- * (SOA and proofs). AA stays only on answers made inside kresd (local data).
+ * for a negative answer (an error rcode, or no record of the asked type, as
+ * when a CNAME chain ends in NODATA) its authority section (SOA and proofs).
+ * AA stays only on answers made inside kresd (local data).
  */
-static int answer_copy(struct kr_request *req, const kr_pkt_t *resp, bool local)
+static int answer_copy(struct kr_request *req, const kr_pkt_t *resp, uint16_t qtype, bool local)
 {
 	kr_pkt_t *a = req->answer;
 	uint16_t rcode = kr_pkt_rcode(resp) & 0xf;
 	kr_pkt_set_rcode(a, rcode);
 	kr_pkt_set_flag(a, KR_PKT_AA, local && kr_pkt_flag(resp, KR_PKT_AA));
-	bool negative = rcode != KR_RCODE_NOERROR || kr_pkt_count(resp, KR_SECTION_ANSWER) == 0;
+	bool negative = rcode != KR_RCODE_NOERROR || !answer_has_type(resp, qtype);
 	int last = negative ? KR_SECTION_AUTHORITY : KR_SECTION_ANSWER;
 	for (int s = KR_SECTION_ANSWER; s <= last; ++s) {
 		uint16_t n = kr_pkt_count(resp, s);
@@ -158,7 +170,7 @@ static enum kr_layer_state query_done(struct kr_request *req, struct kr_query *q
 {
 	qry->flags |= KR_QF_RESOLVED;
 	kr_rplan_pop(&req->rplan, qry);
-	if (!qry->parent && resp && answer_copy(req, resp, local) != 0) {
+	if (!qry->parent && resp && answer_copy(req, resp, qry->stype, local) != 0) {
 		kr_log_req(req, KR_LOG_DEBUG, "resolve", "answer does not fit");
 		return req->state = KR_STATE_FAIL;
 	}

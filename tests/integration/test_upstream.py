@@ -19,7 +19,8 @@ UPSTREAM_TIMEOUT = 1.5   # core/net/transport.c, per server
 
 
 def delay_config(port):
-    return "modules = { delay = %d }\n" % port
+    # Before iterate, which would otherwise answer (or fail) the query first.
+    return "modules.load('delay < iterate')\ndelay.config(%d)\n" % port
 
 
 def addresses(r):

@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Unit tests of reply classification (answer.c, referral.c) on real packets. */
+#include "tests/unit/plugins/iterate/testutil.h"
+
+#define L(...) (const char *const[]){ __VA_ARGS__, NULL }
+
+static struct iter_result classify(kr_pkt_t *p, const char *zone, const char *qname, uint16_t qtype)
+{
+	struct iter_result res;
+	ck_assert_int_eq(iter_classify(p, N(zone), N(qname), qtype, test_mm(), &res), 0);
+	return res;
+}
+
+START_TEST(answer_authoritative)
+{
+	kr_pkt_t *p = test_reply("www.example.lab.", KR_TYPE_A, true, KR_RCODE_NOERROR,
+				 L("www.example.lab. 300 A 198.18.0.1", "evil.net. 300 A 6.6.6.6"),
+				 L("example.lab. 300 NS ns.example.lab.", "net. 300 NS evil.net."), NULL);
+	struct iter_result r = classify(p, "example.lab.", "www.example.lab.", KR_TYPE_A);
+	ck_assert_int_eq(r.verdict, ITER_ANSWER);
+	ck_assert_int_eq(r.links, 0);
+	/* out-of-zone records are scrubbed from both sections */
+	ck_assert_int_eq(kr_pkt_count(p, KR_SECTION_ANSWER), 1);
+	ck_assert_int_eq(kr_pkt_count(p, KR_SECTION_AUTHORITY), 1);
+	ck_assert_str_eq(T(kr_pkt_rr(p, KR_SECTION_AUTHORITY, 0)->owner), "example.lab.");
+}
+END_TEST
+
+START_TEST(answer_without_aa_is_lame)
+{
+	kr_pkt_t *p = test_reply("www.example.lab.", KR_TYPE_A, false, KR_RCODE_NOERROR,
+				 L("www.example.lab. 300 A 198.18.0.1"), NULL, NULL);
+	struct iter_result r = classify(p, "example.lab.", "www.example.lab.", KR_TYPE_A);
+	ck_assert_int_eq(r.verdict, ITER_LAME);
+	ck_assert_str_eq(r.why, "answer without AA");
+}
+END_TEST
+
+START_TEST(error_rcodes_are_lame)
+{
+	uint16_t rcodes[] = { KR_RCODE_REFUSED, KR_RCODE_SERVFAIL, KR_RCODE_FORMERR, KR_RCODE_NOTIMPL };
+	for (size_t i = 0; i < sizeof(rcodes) / sizeof(rcodes[0]); ++i) {
+		kr_pkt_t *p = test_reply("www.example.lab.", KR_TYPE_A, true, rcodes[i], NULL, NULL, NULL);
+		struct iter_result r = classify(p, "lab.", "www.example.lab.", KR_TYPE_A);
+		ck_assert_int_eq(r.verdict, ITER_LAME);
+		ck_assert_int_eq(r.rcode, rcodes[i]);
+	}
+}
+END_TEST
+
+START_TEST(nxdomain_and_nodata)
+{
+	kr_pkt_t *p = test_reply("nx.example.lab.", KR_TYPE_A, true, KR_RCODE_NXDOMAIN, NULL,
+				 L("example.lab. 300 SOA ns.example.lab. h.example.lab. 1 2 3 4 5",
+				   "example.lab. 300 NS ns.example.lab.", "other.net. 300 SOA a.net. b.net. 1 2 3 4 5"),
+				 NULL);
+	struct iter_result r = classify(p, "example.lab.", "nx.example.lab.", KR_TYPE_A);
+	ck_assert_int_eq(r.verdict, ITER_NXDOMAIN);
+	ck_assert_int_eq(kr_pkt_count(p, KR_SECTION_AUTHORITY), 1);   /* only the in-zone SOA */
+	ck_assert_int_eq(kr_pkt_rr(p, KR_SECTION_AUTHORITY, 0)->type, KR_TYPE_SOA);
+
+	p = test_reply("nx.example.lab.", KR_TYPE_A, false, KR_RCODE_NXDOMAIN, NULL, NULL, NULL);
+	r = classify(p, "example.lab.", "nx.example.lab.", KR_TYPE_A);
+	ck_assert_int_eq(r.verdict, ITER_LAME);
+
+	p = test_reply("www.example.lab.", KR_TYPE_AAAA, true, KR_RCODE_NOERROR, NULL,
+		       L("example.lab. 300 SOA ns.example.lab. h.example.lab. 1 2 3 4 5"), NULL);
+	r = classify(p, "example.lab.", "www.example.lab.", KR_TYPE_AAAA);
+	ck_assert_int_eq(r.verdict, ITER_NODATA);
+
+	/* no AA, no referral: lame */
+	p = test_reply("www.example.lab.", KR_TYPE_AAAA, false, KR_RCODE_NOERROR, NULL, NULL, NULL);
+	r = classify(p, "example.lab.", "www.example.lab.", KR_TYPE_AAAA);
+	ck_assert_int_eq(r.verdict, ITER_LAME);
+}
+END_TEST
+
+START_TEST(referrals)
+{
+	kr_pkt_t *p = test_reply("www.example.lab.", KR_TYPE_A, false, KR_RCODE_NOERROR, NULL,
+				 L("example.lab. 300 NS ns1.example.lab."),
+				 L("ns1.example.lab. 300 A 198.18.1.1"));
+	struct iter_result r = classify(p, "lab.", "www.example.lab.", KR_TYPE_A);
+	ck_assert_int_eq(r.verdict, ITER_REFERRAL);
+	ck_assert_str_eq(T(r.zone), "example.lab.");
+
+	/* upward: a server of example.lab. refers to lab. */
+	p = test_reply("www.example.lab.", KR_TYPE_A, false, KR_RCODE_NOERROR, NULL,
+		       L("lab. 300 NS ns.lab."), NULL);
+	r = classify(p, "example.lab.", "www.example.lab.", KR_TYPE_A);
+	ck_assert_int_eq(r.verdict, ITER_LAME);
+	ck_assert_ptr_nonnull(strstr(r.why, "upward"));
+
+	/* to itself: not moving down */
+	p = test_reply("www.example.lab.", KR_TYPE_A, false, KR_RCODE_NOERROR, NULL,
+		       L("example.lab. 300 NS ns.example.lab."), NULL);
+	r = classify(p, "example.lab.", "www.example.lab.", KR_TYPE_A);
+	ck_assert_int_eq(r.verdict, ITER_LAME);
+
+	/* sideways: to a zone that does not hold the name */
+	p = test_reply("www.example.lab.", KR_TYPE_A, false, KR_RCODE_NOERROR, NULL,
+		       L("other.lab. 300 NS ns.other.lab."), NULL);
+	r = classify(p, "lab.", "www.example.lab.", KR_TYPE_A);
+	ck_assert_int_eq(r.verdict, ITER_LAME);
+	ck_assert_ptr_nonnull(strstr(r.why, "sideways"));
+
+	/* out of bailiwick: a lab. server delegating net. names */
+	p = test_reply("www.example.net.", KR_TYPE_A, false, KR_RCODE_NOERROR, NULL,
+		       L("example.net. 300 NS ns.example.net."), NULL);
+	r = classify(p, "lab.", "www.example.net.", KR_TYPE_A);
+	ck_assert_int_eq(r.verdict, ITER_LAME);
+}
+END_TEST
+
+START_TEST(cname_in_zone)
+{
+	kr_pkt_t *p = test_reply("www.example.lab.", KR_TYPE_A, true, KR_RCODE_NOERROR,
+				 L("www.example.lab. 300 CNAME web.example.lab.", "web.example.lab. 300 A 198.18.0.2",
+				   "unrelated.example.lab. 300 A 198.18.0.3"), NULL, NULL);
+	struct iter_result r = classify(p, "example.lab.", "www.example.lab.", KR_TYPE_A);
+	ck_assert_int_eq(r.verdict, ITER_ANSWER);
+	ck_assert_int_eq(r.links, 1);
+	ck_assert_int_eq(kr_pkt_count(p, KR_SECTION_ANSWER), 2);
+}
+END_TEST
+
+START_TEST(cname_out_of_zone)
+{
+	kr_pkt_t *p = test_reply("www.example.lab.", KR_TYPE_A, true, KR_RCODE_NOERROR,
+				 L("www.example.lab. 300 CNAME www.other.net.", "www.other.net. 300 A 6.6.6.6"),
+				 NULL, NULL);
+	struct iter_result r = classify(p, "example.lab.", "www.example.lab.", KR_TYPE_A);
+	ck_assert_int_eq(r.verdict, ITER_CNAME);
+	ck_assert_str_eq(T(r.target), "www.other.net.");
+	ck_assert_int_eq(r.chain_len, 1);   /* the A of the other zone is not trusted */
+	ck_assert_int_eq(r.chain[0]->type, KR_TYPE_CNAME);
+}
+END_TEST
+
+START_TEST(cname_into_delegation)
+{
+	kr_pkt_t *p = test_reply("www.example.lab.", KR_TYPE_A, true, KR_RCODE_NOERROR,
+				 L("www.example.lab. 300 CNAME www.sub.example.lab."),
+				 L("sub.example.lab. 300 NS ns.sub.example.lab."), NULL);
+	struct iter_result r = classify(p, "example.lab.", "www.example.lab.", KR_TYPE_A);
+	ck_assert_int_eq(r.verdict, ITER_CNAME);
+	ck_assert_str_eq(T(r.target), "www.sub.example.lab.");
+
+	/* the chain ends in the zone with NXDOMAIN: final */
+	p = test_reply("www.example.lab.", KR_TYPE_A, true, KR_RCODE_NXDOMAIN,
+		       L("www.example.lab. 300 CNAME nx.example.lab."),
+		       L("example.lab. 300 SOA ns.example.lab. h.example.lab. 1 2 3 4 5"), NULL);
+	r = classify(p, "example.lab.", "www.example.lab.", KR_TYPE_A);
+	ck_assert_int_eq(r.verdict, ITER_ANSWER);
+	ck_assert_int_eq(r.rcode, KR_RCODE_NXDOMAIN);
+}
+END_TEST
+
+START_TEST(dname_checked)
+{
+	/* a DNAME with the matching CNAME: the whole chain is in the reply */
+	kr_pkt_t *p = test_reply("x.old.lab.", KR_TYPE_A, true, KR_RCODE_NOERROR,
+				 L("old.lab. 300 DNAME new.lab.", "x.old.lab. 300 CNAME x.new.lab.",
+				   "x.new.lab. 300 A 198.18.0.9"), NULL, NULL);
+	struct iter_result r = classify(p, "lab.", "x.old.lab.", KR_TYPE_A);
+	ck_assert_int_eq(r.verdict, ITER_ANSWER);
+	ck_assert_int_eq(kr_pkt_count(p, KR_SECTION_ANSWER), 3);
+
+	/* a forged CNAME beside the DNAME: dropped, ours synthesized, target re-asked */
+	p = test_reply("x.old.lab.", KR_TYPE_A, true, KR_RCODE_NOERROR,
+		       L("old.lab. 300 DNAME new.lab.", "x.old.lab. 300 CNAME evil.net.",
+			 "evil.net. 300 A 6.6.6.6"), NULL, NULL);
+	r = classify(p, "lab.", "x.old.lab.", KR_TYPE_A);
+	ck_assert_int_eq(r.verdict, ITER_CNAME);
+	ck_assert_str_eq(T(r.target), "x.new.lab.");
+	ck_assert_int_eq(r.chain_len, 2);
+	ck_assert_int_eq(r.chain[0]->type, KR_TYPE_DNAME);
+	ck_assert_int_eq(r.chain[1]->type, KR_TYPE_CNAME);
+	ck_assert_str_eq(T(r.chain[1]->owner), "x.old.lab.");
+	ck_assert_str_eq(T(kr_rdataset_first(&r.chain[1]->rrs)->data), "x.new.lab.");
+
+	/* no CNAME at all (old server): synthesized */
+	p = test_reply("x.old.lab.", KR_TYPE_A, true, KR_RCODE_NOERROR,
+		       L("old.lab. 300 DNAME new.example."), NULL, NULL);
+	r = classify(p, "lab.", "x.old.lab.", KR_TYPE_A);
+	ck_assert_int_eq(r.verdict, ITER_CNAME);
+	ck_assert_str_eq(T(r.target), "x.new.example.");
+	ck_assert_int_eq(r.chain_len, 2);
+
+	uint8_t out[KR_DNAME_MAXLEN];
+	ck_assert_int_gt(iter_dname_subst(N("a.b.old.lab."), N("old.lab."), N("new.net."), out), 0);
+	ck_assert_str_eq(T(out), "a.b.new.net.");
+	char longname[300] = "";
+	for (int i = 0; i < 3; ++i)
+		strcat(longname, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.");
+	strcat(longname, "old.lab.");
+	char longtarget[300] = "";
+	for (int i = 0; i < 2; ++i)
+		strcat(longtarget, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.");
+	ck_assert_int_eq(iter_dname_subst(N(longname), N("old.lab."), N(longtarget), out), KR_ESPACE);
+}
+END_TEST
+
+START_TEST(cname_loop)
+{
+	kr_pkt_t *p = test_reply("a.example.lab.", KR_TYPE_A, true, KR_RCODE_NOERROR,
+				 L("a.example.lab. 300 CNAME b.example.lab.", "b.example.lab. 300 CNAME a.example.lab."),
+				 NULL, NULL);
+	struct iter_result r = classify(p, "example.lab.", "a.example.lab.", KR_TYPE_A);
+	ck_assert_int_eq(r.verdict, ITER_LAME);
+}
+END_TEST
+
+START_TEST(case_restored)
+{
+	/* 0x20: the server echoes our random case; the client gets its own spelling back */
+	kr_pkt_t *p = test_reply("wWw.ExAmple.lAB.", KR_TYPE_A, true, KR_RCODE_NOERROR,
+				 L("wWw.ExAmple.lAB. 300 CNAME WEB.ExAmple.lAB.", "WEB.ExAmple.lAB. 300 A 198.18.0.2"),
+				 NULL, NULL);
+	const uint8_t *qname = N("Www.example.lab.");
+	struct iter_result r;
+	ck_assert_int_eq(iter_classify(p, N("lab."), qname, KR_TYPE_A, test_mm(), &r), 0);
+	ck_assert_int_eq(r.verdict, ITER_ANSWER);
+	const kr_rrset_t *cn = kr_pkt_rr(p, KR_SECTION_ANSWER, 0);
+	ck_assert_int_eq(memcmp(cn->owner, qname, kr_dname_size(qname)), 0);
+	ck_assert_str_eq(T(kr_rdataset_first(&cn->rrs)->data), "web.example.lab.");
+	ck_assert_str_eq(T(kr_pkt_rr(p, KR_SECTION_ANSWER, 1)->owner), "web.example.lab.");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("iterate_classify");
+	TCase *tc = tcase_create("iter_classify");
+	tcase_add_test(tc, answer_authoritative);
+	tcase_add_test(tc, answer_without_aa_is_lame);
+	tcase_add_test(tc, error_rcodes_are_lame);
+	tcase_add_test(tc, nxdomain_and_nodata);
+	tcase_add_test(tc, referrals);
+	tcase_add_test(tc, cname_in_zone);
+	tcase_add_test(tc, cname_out_of_zone);
+	tcase_add_test(tc, cname_into_delegation);
+	tcase_add_test(tc, dname_checked);
+	tcase_add_test(tc, cname_loop);
+	tcase_add_test(tc, case_restored);
+	suite_add_tcase(s, tc);
+	return test_run(s);
+}
