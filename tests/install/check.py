@@ -132,7 +132,7 @@ def txts(r):
 
 
 def run_hello(kresd, moduledir):
-    k = Kresd(kresd, moduledir, "modules.load('hello')\n", interactive=True)
+    k = Kresd(kresd, moduledir, "modules.load('hello < iterate')\n", interactive=True)
     try:
         # The CLI answers only once the config ran and the sockets listen: no probe queries.
         check(k.cli("'ready'") == 'ready\n', 'CLI not working')
