@@ -115,14 +115,21 @@ int kr__control_start(void)
 	if (mkdir("tty", 0700) != 0 && errno != EEXIST)
 		return -errno;
 	snprintf(control_path, sizeof(control_path), "%s/tty/%ld", the_daemon.rundir, (long)getpid());
-	unlink(control_path);
+	/* Bound and listening under a temporary name, then renamed: a client that
+	 * sees tty/PID can always connect. */
+	char tmp_path[sizeof(control_path) + 8];
+	snprintf(tmp_path, sizeof(tmp_path), "%s.tmp", control_path);
+	unlink(tmp_path);
 	uv_pipe_init(the_daemon.loop, &control_server, 0);
 	mode_t old = umask(0177);   /* the socket is created 0600 */
-	int ret = uv_pipe_bind(&control_server, control_path);
+	int ret = uv_pipe_bind(&control_server, tmp_path);
 	umask(old);
 	if (ret == 0)
 		ret = uv_listen((uv_stream_t *)&control_server, 16, control_accept_cb);
+	if (ret == 0 && rename(tmp_path, control_path) != 0)
+		ret = uv_translate_sys_error(errno);
 	if (ret != 0) {
+		unlink(tmp_path);
 		kr_log_error(control, "cannot open control socket %s: %s", control_path, uv_strerror(ret));
 		uv_close((uv_handle_t *)&control_server, NULL);
 		return ret;
