@@ -43,8 +43,43 @@ char *kr__config_to_json(lua_State *L, int idx);
 int kr__config_push_json(lua_State *L, const char *text, char *errbuf, size_t errlen);
 
 /* Binding tables, each sets its globals. */
+void kr__config_open_kres(lua_State *L);
 void kr__config_open_net(lua_State *L);
 void kr__config_open_modules(lua_State *L);
 void kr__config_open_event(lua_State *L);
+void kr__config_open_map(lua_State *L);
+
+/* config/map.c */
+/**
+ * Evaluate an expression for map() in another process: one JSON line
+ * {"id": worker.id, "value": ...} or {"error": "..."}, malloc()ed.
+ */
+char *kr_config_eval_json(const char *expr);
 /** Cancel every pending event (their timers close on the next loop run). */
 void kr__config_close_event(lua_State *L);
+
+/* config/kres.c: objects lent to Lua for the duration of a callback. */
+/** Open a scope: wrappers pushed with it are valid until it is closed. @return its id. */
+uint32_t kr__config_scope_open(void);
+/** Close the innermost scope (scopes nest); its wrappers become invalid. */
+void kr__config_scope_close(uint32_t scope);
+/** Push pkt as a kres.pkt_t object valid during scope (nil for NULL). */
+void kr__config_push_pkt(lua_State *L, kr_pkt_t *pkt, uint32_t scope);
+/** Push req as a request object valid during scope. */
+void kr__config_push_req(lua_State *L, struct kr_request *req, uint32_t scope);
+/** Query flags at idx: nil, a number, a flag name or a table of them (Lua error otherwise). */
+uint64_t kr__config_check_qflags(lua_State *L, int idx, const char *fname);
+
+/* config/luamod.c: modules written in Lua. */
+/**
+ * Load moduledir/NAME.lua as a module when there is no NAME.so: run it, take
+ * the table it returns (or the global NAME it defines), call its init(), and
+ * put a plugin whose layer calls the table's layer functions in the call order.
+ * @return 1 when loaded, 0 when name is not such a module (nothing done);
+ *         errors are Lua errors.
+ */
+int kr__config_load_lua_module(lua_State *L, const char *name, int place, const char *ref);
+/** Is the loaded plugin p a Lua module? */
+bool kr__config_is_lua_module(const struct kr_plugin *p);
+/** Unload every Lua module (their deinit runs), before the state is closed. */
+void kr__config_unload_lua_modules(lua_State *L);

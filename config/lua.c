@@ -61,7 +61,14 @@ static int error_handler(lua_State *L)
 			snprintf(prefix, sizeof(prefix), "%s:%d:", running_file, ar.currentline);
 			if (strncmp(msg, prefix, strlen(prefix)) == 0)
 				break;   /* already located */
-			/* Drop a location pointing elsewhere (the prelude, a plugin's .lua). */
+			/* The prelude's own location means nothing to the user: drop it. */
+			if (strncmp(msg, "prelude:", 8) == 0) {
+				const char *p = msg + 8;
+				while (isdigit((unsigned char)*p))
+					++p;
+				if (p > msg + 8 && p[0] == ':' && p[1] == ' ')
+					msg = p + 2;
+			}
 			lua_pushfstring(L, "%s %s", prefix, msg);
 			return 1;
 		}
@@ -156,17 +163,50 @@ static int l_verbose(lua_State *L)
 
 static int l_option(lua_State *L)
 {
-	const char *name = luaL_checkstring(L, 1);
-	uint64_t flag = kr_qflag_from_str(name);
-	if (!flag)
-		return luaL_error(L, "option('%s'): unknown option", name);
+	uint64_t flag = 0;
+	const char *name = NULL;
+	if (lua_type(L, 1) == LUA_TNUMBER) {
+		/* a kres.query value: exactly one known flag */
+		lua_Number n = lua_tonumber(L, 1);
+		flag = n > 0 && n < 18446744073709551616.0 ? (uint64_t)n : 0;
+		name = flag && (flag & (flag - 1)) == 0 ? kr_qflag_to_str(flag) : NULL;
+		if (!name)
+			return luaL_error(L, "option(%f): not a single query flag (use kres.query.NAME)", n);
+	} else if (lua_type(L, 1) == LUA_TSTRING) {
+		name = lua_tostring(L, 1);
+		flag = kr_qflag_from_str(name);
+		if (!flag)
+			return luaL_error(L, "option('%s'): unknown option", name);
+	} else {
+		return luaL_argerror(L, 1, lua_pushfstring(L, "an option name such as 'NO_MINIMIZE' expected, got %s",
+							   luaL_typename(L, 1)));
+	}
 	if (lua_gettop(L) > 1) {
+		if (!lua_isboolean(L, 2))
+			return luaL_argerror(L, 2, lua_pushfstring(L, "true or false expected, got %s",
+								   luaL_typename(L, 2)));
 		if (lua_toboolean(L, 2))
 			the_daemon.ctx.options |= flag;
 		else
 			the_daemon.ctx.options &= ~flag;
 	}
 	lua_pushboolean(L, (the_daemon.ctx.options & flag) != 0);
+	return 1;
+}
+
+/** reorder_RR([bool]): rotate records of RR sets in answers (KR_QF_REORDER_RR). */
+static int l_reorder_rr(lua_State *L)
+{
+	if (lua_gettop(L) > 0 && !lua_isnil(L, 1)) {
+		if (!lua_isboolean(L, 1))
+			return luaL_argerror(L, 1, lua_pushfstring(L, "true or false expected, got %s",
+								   luaL_typename(L, 1)));
+		if (lua_toboolean(L, 1))
+			the_daemon.ctx.options |= KR_QF_REORDER_RR;
+		else
+			the_daemon.ctx.options &= ~(uint64_t)KR_QF_REORDER_RR;
+	}
+	lua_pushboolean(L, (the_daemon.ctx.options & KR_QF_REORDER_RR) != 0);
 	return 1;
 }
 
@@ -196,12 +236,32 @@ static int l_todname(lua_State *L)
 	return 1;
 }
 
+/** The package.path entries of a module directory. */
+static void push_path_entries(lua_State *L, const char *dir)
+{
+	lua_pushfstring(L, ";%s/?.lua;%s/?/init.lua", dir, dir);
+}
+
 static int l_moduledir(lua_State *L)
 {
 	if (lua_gettop(L) > 0) {
 		char *dir = strdup(luaL_checkstring(L, 1));
 		if (!dir)
 			return luaL_error(L, "out of memory");
+		/* require() looks in the new directory instead of the old one */
+		lua_getglobal(L, "package");
+		if (lua_istable(L, -1)) {
+			lua_getfield(L, -1, "path");
+			const char *path = lua_tostring(L, -1);
+			push_path_entries(L, the_daemon.ctx.moduledir);
+			push_path_entries(L, dir);
+			if (path) {
+				luaL_gsub(L, path, lua_tostring(L, -2), lua_tostring(L, -1));
+				lua_setfield(L, -5, "path");
+			}
+			lua_pop(L, 3);
+		}
+		lua_pop(L, 1);
 		free(the_daemon.ctx.moduledir);
 		the_daemon.ctx.moduledir = dir;
 	}
@@ -213,8 +273,11 @@ static char *hostname_set;
 
 static int l_hostname(lua_State *L)
 {
-	if (lua_gettop(L) > 0) {
-		char *h = strdup(luaL_checkstring(L, 1));
+	if (lua_gettop(L) > 0 && !lua_isnil(L, 1)) {
+		if (lua_type(L, 1) != LUA_TSTRING)
+			return luaL_argerror(L, 1, lua_pushfstring(L, "string expected, got %s",
+								   luaL_typename(L, 1)));
+		char *h = strdup(lua_tostring(L, 1));
 		if (!h)
 			return luaL_error(L, "out of memory");
 		free(hostname_set);
@@ -272,11 +335,16 @@ static int l_help(lua_State *L)
 		"verbose(true|false)\n    toggle verbose logging\n"
 		"option(opt[, true|false])\n    get or set a query option (e.g. NO_MINIMIZE)\n"
 		"mode('strict'|'normal'|'permissive')\n    set the strictness of resolution\n"
+		"reorder_RR([true|false])\n    rotate the records of RR sets in answers\n"
+		"resolve(name, type[, class, options, callback])\n    resolve a query; callback(pkt, req) gets the answer\n"
 		"todname(name)\n    a domain name in wire format\n"
 		"user(name[, group])\n    drop privileges\n"
 		"modules.load(name), modules.unload(name), modules.list()\n    manage plugins\n"
 		"net.listen(addr[, port]), net.close(addr[, port]), net.list(), net.interfaces()\n    network\n"
-		"event.after(time, fn), event.recurrent(interval, fn), event.cancel(id)\n    timers\n"
+		"event.after(time, fn), event.recurrent(interval, fn), event.reschedule(id, time), event.cancel(id)\n    timers (milliseconds)\n"
+		"event.socket(fd, fn)\n    call fn(id, status, events) on activity of a file descriptor\n"
+		"kres.type, kres.class, kres.rcode, kres.section, kres.query\n    DNS constants\n"
+		"kres.dname2str(wire), kres.str2dname(name), kres.rr2str(record)\n    conversions\n"
 		"worker.id, worker.count, worker.stats()\n    this process\n";
 	luaL_Buffer b;
 	luaL_buffinit(L, &b);
@@ -296,9 +364,14 @@ static int l_help(lua_State *L)
 static int l_worker_stats(lua_State *L)
 {
 	lua_newtable(L);
-#define STAT(name) lua_pushnumber(L, (lua_Number)the_daemon.stats.name); lua_setfield(L, -2, #name)
-	STAT(queries); STAT(udp); STAT(tcp); STAT(answered); STAT(servfail); STAT(formerr);
-	STAT(dropped); STAT(timeouts); STAT(concurrent);
+#define STAT(key, field) lua_pushnumber(L, (lua_Number)the_daemon.stats.field); lua_setfield(L, -2, key)
+	/* as the reference lists them: udp, tcp, ipv4, ipv6 count outgoing queries */
+	STAT("udp", out_udp); STAT("tcp", out_tcp); STAT("ipv4", out_ipv4); STAT("ipv6", out_ipv6);
+	STAT("timeout", timeouts); STAT("concurrent", concurrent); STAT("queries", queries);
+	STAT("dropped", dropped);
+	/* more of ours */
+	STAT("timeouts", timeouts); STAT("answered", answered); STAT("servfail", servfail);
+	STAT("formerr", formerr); STAT("client_udp", udp); STAT("client_tcp", tcp);
 #undef STAT
 	return 1;
 }
@@ -321,7 +394,8 @@ static void open_globals(lua_State *L)
 	static const luaL_Reg fns[] = {
 		{ "verbose", l_verbose }, { "option", l_option }, { "mode", l_mode },
 		{ "todname", l_todname }, { "moduledir", l_moduledir }, { "hostname", l_hostname },
-		{ "quit", l_quit }, { "user", l_user }, { "help", l_help }, { NULL, NULL },
+		{ "quit", l_quit }, { "user", l_user }, { "help", l_help },
+		{ "reorder_RR", l_reorder_rr }, { NULL, NULL },
 	};
 	for (const luaL_Reg *f = fns; f->name; ++f)
 		lua_register(L, f->name, f->func);
@@ -346,10 +420,19 @@ int kr_config_init(struct kr_daemon *d)
 		return -ENOMEM;
 	d->L = L;
 	luaL_openlibs(L);
+	/* require() finds Lua packages in the module directory too */
+	lua_getglobal(L, "package");
+	lua_getfield(L, -1, "path");
+	push_path_entries(L, d->ctx.moduledir ? d->ctx.moduledir : KR_MODULEDIR);
+	lua_concat(L, 2);
+	lua_setfield(L, -2, "path");
+	lua_pop(L, 1);
 	open_globals(L);
+	kr__config_open_kres(L);
 	kr__config_open_net(L);
 	kr__config_open_modules(L);
 	kr__config_open_event(L);
+	kr__config_open_map(L);
 	if (luaL_loadbuffer(L, kr_prelude_lua, strlen(kr_prelude_lua), "=prelude") != 0 ||
 	    lua_pcall(L, 0, 0, 0) != 0) {
 		fprintf(stderr, "[config] prelude failed: %s\n", lua_tostring(L, -1));
@@ -364,6 +447,7 @@ void kr_config_deinit(struct kr_daemon *d)
 {
 	if (d->L) {
 		kr__config_close_event(d->L);   /* no callback may run on a closed state */
+		kr__config_unload_lua_modules(d->L);
 		lua_close(d->L);
 	}
 	d->L = NULL;

@@ -86,15 +86,21 @@ static int plugin_table_create(lua_State *L, struct kr_plugin *p)
 int kr__config_load_plugin(lua_State *L, const char *spec)
 {
 	char err[1024];
-	int ret = kr_loader_load_spec(&the_daemon.ctx, spec, err, sizeof(err));
+	char name[72], ref[72];
+	enum kr_loader_place place;
+	int ret = kr_loader_parse_spec(spec, name, &place, ref, err, sizeof(err));
+	if (ret != 0)
+		return luaL_error(L, "%s", err);
+	/* A module written in Lua: moduledir/NAME.lua without NAME.so. */
+	if (!kr_loader_find(&the_daemon.ctx, name) && kr_loader_name_valid(name) &&
+	    kr__config_load_lua_module(L, name, place, ref))
+		return 0;
+	ret = kr_loader_load(&the_daemon.ctx, name, place, place != KR_PLACE_END ? ref : NULL,
+			     err, sizeof(err));
 	if (ret != 0)
 		return luaL_error(L, "%s", err[0] ? err : kr_strerror(ret));
-	/* The plugin's own name: the spec up to the precedence operator. */
-	char name[72];
-	size_t n = strcspn(spec + strspn(spec, " \t"), " \t<>");
-	snprintf(name, sizeof(name), "%.*s", (int)n, spec + strspn(spec, " \t"));
 	struct kr_plugin *p = kr_loader_find(&the_daemon.ctx, name);
-	if (p && plugin_table_create(L, p) != 0) {
+	if (p && !kr__config_is_lua_module(p) && plugin_table_create(L, p) != 0) {
 		const char *msg = lua_tostring(L, -1);
 		lua_pushfstring(L, "plugin %s: its Lua part failed: %s", name, msg ? msg : "?");
 		kr_loader_unload(&the_daemon.ctx, name);

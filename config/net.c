@@ -16,6 +16,38 @@ static void listen_one(lua_State *L, const char *addr, uint16_t port)
 			   ret == -EINVAL ? "not an IP address" : uv_strerror(ret));
 }
 
+/**
+ * Listen on what is at idx: an address string, a list of them (recursively),
+ * or an interface entry of net.interfaces() (its addr list).
+ */
+static void listen_value(lua_State *L, int idx, uint16_t port, int depth)
+{
+	int t = lua_type(L, idx);
+	if (t == LUA_TSTRING) {
+		listen_one(L, lua_tostring(L, idx), port);
+		return;
+	}
+	if (t != LUA_TTABLE || depth > 8) {
+		luaL_argerror(L, 1, lua_pushfstring(L, "an address, a list of addresses or an interface expected, got %s",
+						    depth > 8 ? "tables nested too deep" : luaL_typename(L, idx)));
+		return;
+	}
+	int abs = idx > 0 ? idx : lua_gettop(L) + idx + 1;
+	lua_getfield(L, abs, "addr");
+	if (lua_istable(L, -1) && lua_objlen(L, abs) == 0)
+		listen_value(L, -1, port, depth + 1);   /* {addr = {...}, mac = ...} */
+	lua_pop(L, 1);
+	for (int i = 1;; ++i) {
+		lua_rawgeti(L, abs, i);
+		if (lua_isnil(L, -1)) {
+			lua_pop(L, 1);
+			break;
+		}
+		listen_value(L, -1, port, depth + 1);
+		lua_pop(L, 1);
+	}
+}
+
 static int l_net_listen(lua_State *L)
 {
 	lua_Integer port = 53;
@@ -24,35 +56,45 @@ static int l_net_listen(lua_State *L)
 		if (port < 1 || port > 65535)
 			return luaL_error(L, "net.listen: port %d out of range 1-65535", (int)port);
 	}
+	if (!lua_isnoneornil(L, 3) && !lua_istable(L, 3))
+		return luaL_argerror(L, 3, lua_pushfstring(L, "a table of flags such as {kind = 'dns'} expected, got %s",
+							   luaL_typename(L, 3)));
+	/* flags default to {tls = (port == 853)}, as in Knot Resolver */
+	const char *kind = NULL;
+	bool tls = port == 853;
 	if (lua_istable(L, 3)) {
 		lua_getfield(L, 3, "kind");
-		const char *kind = lua_tostring(L, -1);
+		kind = lua_tostring(L, -1);
 		lua_getfield(L, 3, "tls");
-		bool tls = lua_toboolean(L, -1);
-		if (tls || (kind && strcmp(kind, "dns") != 0))
-			return luaL_error(L, "net.listen: kind '%s' is not supported by this build",
-					  tls ? "tls" : kind);
-		lua_pop(L, 2);
+		if (!lua_isnil(L, -1) || kind)
+			tls = lua_toboolean(L, -1);
+		lua_pop(L, 2);   /* kind stays referenced by the flags table */
 	}
-	if (lua_istable(L, 1)) {
-		for (int i = 1;; ++i) {
-			lua_rawgeti(L, 1, i);
-			if (lua_isnil(L, -1))
-				break;
-			listen_one(L, luaL_checkstring(L, -1), (uint16_t)port);
-			lua_pop(L, 1);
-		}
-	} else {
-		listen_one(L, luaL_checkstring(L, 1), (uint16_t)port);
-	}
+	if (tls || (kind && strcmp(kind, "dns") != 0))
+		return luaL_error(L, "net.listen: kind '%s' is not supported by this build%s",
+				  tls ? "tls" : kind, tls ? ": DNS over TLS arrives with the TLS issue" : "");
+	listen_value(L, 1, (uint16_t)port, 0);
 	lua_pushboolean(L, 1);
 	return 1;
+}
+
+/** net.tls(), net.tls_padding(): kept for configs written for Knot Resolver. */
+static int l_net_tls(lua_State *L)
+{
+	return luaL_error(L, "net.tls: not supported by this build: DNS over TLS arrives with the TLS issue");
+}
+
+static int l_net_tls_padding(lua_State *L)
+{
+	return luaL_error(L, "net.tls_padding: not supported by this build: DNS over TLS arrives with the TLS issue");
 }
 
 static int l_net_close(lua_State *L)
 {
 	const char *addr = luaL_checkstring(L, 1);
 	lua_Integer port = luaL_optinteger(L, 2, 53);
+	if (port < 1 || port > 65535)
+		return luaL_error(L, "net.close: port %d out of range 1-65535", (int)port);
 	lua_pushboolean(L, kr_net_close(&the_daemon.net, addr, (uint16_t)port) == 0);
 	return 1;
 }
@@ -203,7 +245,16 @@ static int l_net_index(lua_State *L)
 	lua_getfield(L, -1, name);
 	if (lua_isnil(L, -1))
 		return 1;
+	/* the address list, which also answers .addr and .mac (net.eth0.addr[1]) */
 	lua_getfield(L, -1, "addr");
+	lua_newtable(L);
+	for (int i = 1; i <= (int)lua_objlen(L, -2); ++i) {
+		lua_rawgeti(L, -2, i);
+		lua_rawseti(L, -2, i);
+	}
+	lua_setfield(L, -2, "addr");
+	lua_getfield(L, -2, "mac");
+	lua_setfield(L, -2, "mac");
 	return 1;
 }
 
@@ -213,7 +264,8 @@ void kr__config_open_net(lua_State *L)
 		{ "listen", l_net_listen }, { "close", l_net_close }, { "list", l_net_list },
 		{ "interfaces", l_net_interfaces }, { "bufsize", l_net_bufsize },
 		{ "tcp_pipeline", l_net_tcp_pipeline }, { "outgoing_v4", l_net_outgoing_v4 },
-		{ "outgoing_v6", l_net_outgoing_v6 }, { NULL, NULL },
+		{ "outgoing_v6", l_net_outgoing_v6 }, { "tls", l_net_tls },
+		{ "tls_padding", l_net_tls_padding }, { NULL, NULL },
 	};
 	lua_newtable(L);
 	luaL_register(L, NULL, fns);

@@ -71,6 +71,15 @@ setmetatable(_G, {
 	end,
 })
 
+-- Event ids are numbers; the reference cancels with `e.cancel(e)`, so a number
+-- answers .cancel and .reschedule (any other index is the usual error).
+debug.setmetatable(0, {
+	__index = function (_, k)
+		if k == 'cancel' or k == 'reschedule' then return event[k] end
+		error('attempt to index a number value', 2)
+	end,
+})
+
 -- Pretty-print a value as the CLI shows it.
 local function serialize(v, indent)
 	indent = indent or ''

@@ -204,38 +204,79 @@ int kr_loader_load(struct kr_context *ctx, const char *name, enum kr_loader_plac
 	return ret;
 }
 
-int kr_loader_load_spec(struct kr_context *ctx, const char *spec, char *errbuf, size_t errlen)
+int kr_loader_parse_spec(const char *spec, char *name, enum kr_loader_place *place, char *ref,
+			 char *errbuf, size_t errlen)
 {
-	char name[72] = "", ref[72] = "";
-	enum kr_loader_place place = KR_PLACE_END;
+	const size_t max = 72;
+	name[0] = ref[0] = '\0';
+	*place = KR_PLACE_END;
 	const char *op = strpbrk(spec, "<>");
-	const char *end = op ? op : spec + strlen(spec);
+	const char *start = spec, *end = op ? op : spec + strlen(spec);
 	/* Trim the name part. */
-	while (spec < end && isspace((unsigned char)*spec))
-		++spec;
-	while (end > spec && isspace((unsigned char)end[-1]))
+	while (start < end && isspace((unsigned char)*start))
+		++start;
+	while (end > start && isspace((unsigned char)end[-1]))
 		--end;
-	if ((size_t)(end - spec) >= sizeof(name))
+	if ((size_t)(end - start) >= max)
 		goto bad;
-	memcpy(name, spec, end - spec);
-	name[end - spec] = '\0';
+	memcpy(name, start, end - start);
+	name[end - start] = '\0';
 	if (op) {
-		place = *op == '>' ? KR_PLACE_AFTER : KR_PLACE_BEFORE;
+		*place = *op == '>' ? KR_PLACE_AFTER : KR_PLACE_BEFORE;
 		const char *r = op + 1, *rend = r + strlen(r);
 		while (r < rend && isspace((unsigned char)*r))
 			++r;
 		while (rend > r && isspace((unsigned char)rend[-1]))
 			--rend;
-		if ((size_t)(rend - r) >= sizeof(ref) || rend == r)
+		if ((size_t)(rend - r) >= max || rend == r)
 			goto bad;
 		memcpy(ref, r, rend - r);
 		ref[rend - r] = '\0';
 	}
-	return kr_loader_load(ctx, name, place, op ? ref : NULL, errbuf, errlen);
+	return 0;
 bad:
 	if (errbuf)
 		snprintf(errbuf, errlen, "invalid plugin declaration '%s': expected 'name', 'name > other' or 'name < other'", spec);
 	return -EINVAL;
+}
+
+int kr_loader_load_spec(struct kr_context *ctx, const char *spec, char *errbuf, size_t errlen)
+{
+	char name[72], ref[72];
+	enum kr_loader_place place;
+	int ret = kr_loader_parse_spec(spec, name, &place, ref, errbuf, errlen);
+	if (ret != 0)
+		return ret;
+	return kr_loader_load(ctx, name, place, place != KR_PLACE_END ? ref : NULL, errbuf, errlen);
+}
+
+int kr_loader_add(struct kr_context *ctx, struct kr_plugin *p, enum kr_loader_place place,
+		  const char *ref, char *errbuf, size_t errlen)
+{
+	char dummy[8];
+	if (!errbuf) {
+		errbuf = dummy;
+		errlen = sizeof(dummy);
+	}
+	errbuf[0] = '\0';
+	if (!p || !p->api || !kr_loader_name_valid(p->name)) {
+		snprintf(errbuf, errlen, "invalid plugin name '%s'", p && p->name ? p->name : "");
+		return -EINVAL;
+	}
+	if (kr_loader_find(ctx, p->name)) {
+		snprintf(errbuf, errlen, "plugin %s is loaded already", p->name);
+		return -EEXIST;
+	}
+	struct kr_plugin *refp = NULL;
+	if (place != KR_PLACE_END) {
+		refp = ref ? kr_loader_find(ctx, ref) : NULL;
+		if (!refp) {
+			snprintf(errbuf, errlen, "plugin %s: precedence refers to '%s', which is not loaded",
+				 p->name, ref ? ref : "");
+			return KR_EPRECEDENCE;
+		}
+	}
+	return place_plugin(ctx, p, place, refp);
 }
 
 int kr_loader_unload(struct kr_context *ctx, const char *name)

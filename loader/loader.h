@@ -34,6 +34,25 @@ int kr_loader_load(struct kr_context *ctx, const char *name, enum kr_loader_plac
  * (whitespace ignored). Errors as kr_loader_load().
  */
 int kr_loader_load_spec(struct kr_context *ctx, const char *spec, char *errbuf, size_t errlen);
+/**
+ * Split a declaration string "name", "name > ref" or "name < ref" (whitespace ignored).
+ * @param name out: at least 72 bytes
+ * @param ref  out: at least 72 bytes; empty for KR_PLACE_END
+ * @return 0 or -EINVAL (with a reason in errbuf).
+ */
+int kr_loader_parse_spec(const char *spec, char *name, enum kr_loader_place *place, char *ref,
+			 char *errbuf, size_t errlen);
+/**
+ * Put an in-process plugin (made by kresd itself, e.g. a module written in Lua)
+ * into the call order. p->api, p->name (malloc()ed) and p->data are set by the
+ * caller; p->dl is NULL. The api's init is not called (the caller set p up).
+ * @return 0, -EEXIST (a plugin of that name is loaded), -EINVAL (bad name),
+ *         KR_EPRECEDENCE or -ENOMEM; on error p is left to the caller.
+ * @note on success p is owned by the context: unloading runs api->deinit and
+ *       frees p, p->name and p->path.
+ */
+int kr_loader_add(struct kr_context *ctx, struct kr_plugin *p, enum kr_loader_place place,
+		  const char *ref, char *errbuf, size_t errlen);
 /** Run deinit, remove the plugin from the order and dlclose it. @return 0 or -ENOENT. */
 int kr_loader_unload(struct kr_context *ctx, const char *name);
 /** The loaded plugin called name, or NULL. */

@@ -72,7 +72,14 @@ static void conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		*nl = '\0';
 		if (nl > c->buf && nl[-1] == '\r')
 			nl[-1] = '\0';
-		if (c->buf[0]) {
+		if (strncmp(c->buf, "__json ", 7) == 0) {
+			/* map() from another process: a machine answer, not echoed. */
+			char *out = kr_config_eval_json(c->buf + 7);
+			if (out) {
+				conn_send(c, out);
+				free(out);
+			}
+		} else if (c->buf[0]) {
 			char *out = kr_config_eval(c->buf);
 			if (out) {
 				fputs(out, stdout);

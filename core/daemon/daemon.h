@@ -25,6 +25,8 @@ struct kr_daemon {
 	struct {
 		uint64_t queries, udp, tcp, answered, servfail, formerr, dropped, timeouts;
 		uint64_t concurrent;
+		/** outgoing queries: by transport and by address family */
+		uint64_t out_udp, out_tcp, out_ipv4, out_ipv6;
 	} stats;
 };
 

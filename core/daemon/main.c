@@ -255,7 +255,7 @@ int main(int argc, char **argv)
 	the_daemon.rundir = strdup(getcwd(cwd, sizeof(cwd)) ? cwd : ".");
 	the_daemon.loop = uv_default_loop();
 	the_daemon.fork_count = o.forks;
-	the_daemon.net.reuseport = false;
+	the_daemon.net.reuseport = true;   /* another kresd group may serve the same addresses */
 	const char *moduledir = getenv("KRESD_MODULE_DIR");
 	if (kr_context_init(&the_daemon.ctx, moduledir && *moduledir ? moduledir : NULL) != 0)
 		return 1;

@@ -413,6 +413,13 @@ static bool family_allowed(const struct kr_query *qry, int family)
 	return the_daemon.net.ipv6 && !(qry->flags & KR_QF_NO_IPV6);
 }
 
+/** Count an outgoing query for worker.stats(). */
+static void count_out(const union kr_sockaddr *sa, bool tcp)
+{
+	++*(tcp ? &the_daemon.stats.out_tcp : &the_daemon.stats.out_udp);
+	++*(sa->ip.sa_family == AF_INET ? &the_daemon.stats.out_ipv4 : &the_daemon.stats.out_ipv6);
+}
+
 /** Send the outgoing query to ns_addr[ns_index] or a later address. */
 static void try_next(struct kr_task *t)
 {
@@ -425,6 +432,7 @@ static void try_next(struct kr_task *t)
 		if (kr_resolve_checkout(&t->req, t->out, &sa->ip, tcp) != 0)
 			continue;
 		if (tcp) {
+			count_out(sa, true);
 			t->up_tcp = true;
 			tcp_send(t, sa);
 			return;
@@ -439,6 +447,7 @@ static void try_next(struct kr_task *t)
 			kr__transport_cancel(t);
 			continue;
 		}
+		count_out(sa, false);
 		uv_timer_start(timer, up_timeout_cb, UPSTREAM_TIMEOUT_MS, 0);
 		return;
 	}

@@ -64,3 +64,19 @@ def test_one_socket_per_fork_removed_at_exit(kresd):
     assert ids == ['0', '1']
     k.stop()
     assert os.listdir(tty) == []
+
+
+def test_map_collects_every_fork_in_order(kresd):
+    k = kresd('', forks=3)
+    tty = k.workdir / 'tty'
+    deadline = time.monotonic() + 5
+    while len(os.listdir(tty)) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    pids = sorted(os.listdir(tty))
+    assert len(pids) == 3
+    for p in pids:   # from any process, the same ordered answer
+        assert ask(tty / p, "map('worker.id')\n").splitlines() == ['[1] => 0', '[2] => 1', '[3] => 2']
+    out = ask(tty / pids[0], "map('worker.pid')\n").splitlines()
+    assert sorted(line.split(' => ')[1] for line in out) == pids
+    err = ask(tty / pids[0], "map('nope()')\n")
+    assert err.startswith('error:') and 'nope' in err

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * Unit tests of config/event.c: event.after, event.recurrent and
- * event.cancel on the daemon's libuv loop.
+ * Unit tests of config/event.c: event.after, event.recurrent,
+ * event.reschedule, event.cancel and event.socket on the daemon's libuv loop.
  */
 #include <check.h>
 #include <lauxlib.h>
@@ -316,6 +316,123 @@ START_TEST(pending_at_deinit)
 }
 END_TEST
 
+/* --- the reference's `e.cancel(e)` --- */
+
+START_TEST(id_methods)
+{
+	ck_ok("e = event.after(100000, print)");
+	ck_lua("e.cancel(e) == true and e.cancel(e) == false");
+	ck_ok("r = 0; e = event.after(100000, function () r = 1 end)");
+	ck_lua("e.reschedule(e, 0) == true");
+	run_until("r", 1, 2000);
+	ck_lua("r == 1");
+	/* any other index of a number is still an error */
+	ck_fails("attempt to index a number value", "local n = 5; return n.foo");
+	ck_fails("attempt to index local 'n' (a number value)", "local n = 5; n.cancel = 1");
+}
+END_TEST
+
+/* --- event.reschedule --- */
+
+START_TEST(reschedule_after)
+{
+	/* the reference's example: an event.after whose callback reschedules itself */
+	ck_ok("n = 0; interval = 40; rid = event.after(1, function (ev)\n"
+	      "  n = n + 1; ev_arg = ev\n"
+	      "  interval = interval / 2\n"
+	      "  if n < 4 then event.reschedule(ev, interval) end\n"
+	      "end)");
+	run_until("n", 4, 3000);
+	ck_lua("n == 4 and ev_arg == rid");
+	run_for(60);
+	ck_lua("n == 4");
+	/* done: the event is gone */
+	ck_lua("event.reschedule(rid, 1) == false and event.cancel(rid) == false");
+}
+END_TEST
+
+START_TEST(reschedule_pending)
+{
+	/* a far event brought forward, a near one pushed back */
+	ck_ok("far = 0; fid = event.after(100000, function () far = 1 end)");
+	ck_ok("near = 0; nid = event.after(5, function () near = 1 end)");
+	ck_lua("event.reschedule(fid, 0) == true");
+	ck_lua("event.reschedule(nid, 100000) == true");
+	run_until("far", 1, 2000);
+	run_for(30);
+	ck_lua("far == 1 and near == 0");
+	ck_lua("event.cancel(nid) == true");
+	/* a recurrent event gets the new interval */
+	ck_ok("r = 0; rid = event.recurrent(100000, function () r = r + 1 end)");
+	ck_lua("event.reschedule(rid, 2)");
+	run_until("r", 3, 2000);
+	ck_lua("r >= 3 and event.cancel(rid)");
+}
+END_TEST
+
+START_TEST(reschedule_bad_arguments)
+{
+	ck_lua("event.reschedule(12345, 10) == false");
+	ck_fails("bad argument #1 to 'reschedule'", "event.reschedule('x', 10)");
+	ck_fails("bad argument #2 to 'reschedule'", "event.reschedule(event.after(10, print), 'soon')");
+	ck_fails("bad argument #2 to 'reschedule'", "event.reschedule(1)");
+}
+END_TEST
+
+/* --- event.socket --- */
+
+START_TEST(socket_activity)
+{
+	int fds[2];
+	ck_assert_int_eq(pipe(fds), 0);
+	ck_ok("got = 0; sid = event.socket(%d, function (e, status, events)\n"
+	      "  got = got + 1; g_e, g_status, g_events = e, status, events\n"
+	      "  event.cancel(e)\n"
+	      "end)", fds[0]);
+	run_for(20);
+	ck_lua("got == 0");
+	ck_assert_int_eq(write(fds[1], "x", 1), 1);
+	run_until("got", 1, 2000);
+	/* cancelled in its callback although the byte is still there */
+	run_for(20);
+	ck_lua("got == 1 and g_e == sid and g_status == 0 and g_events == 1");
+	ck_lua("event.cancel(sid) == false");
+	close(fds[0]);
+	close(fds[1]);
+}
+END_TEST
+
+START_TEST(socket_recurring_until_cancel)
+{
+	int fds[2];
+	ck_assert_int_eq(pipe(fds), 0);
+	ck_ok("got = 0; sid = event.socket(%d, function (e) got = got + 1 end)", fds[0]);
+	ck_assert_int_eq(write(fds[1], "x", 1), 1);
+	run_until("got", 3, 2000);   /* level-triggered: called while data waits */
+	ck_lua("got >= 3 and event.cancel(sid)");
+	close(fds[0]);
+	close(fds[1]);
+}
+END_TEST
+
+START_TEST(socket_bad_arguments)
+{
+	ck_fails("bad argument #1 to 'socket'", "event.socket('x', print)");
+	ck_fails("bad argument #2 to 'socket'", "event.socket(0, 'x')");
+	ck_fails("is not a file descriptor", "event.socket(-1, print)");
+	ck_fails("cannot watch descriptor 999", "event.socket(999, print)");
+	/* a regular file cannot be polled */
+	char path[] = "/tmp/kresd-test-event-file-XXXXXX";
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_fails("cannot watch descriptor", "event.socket(%d, print)", fd);
+	close(fd);
+	unlink(path);
+	/* nothing was left behind by the failures */
+	ck_lua("event.cancel(1) == false and event.cancel(2) == false");
+}
+END_TEST
+
 static TCase *tcase(Suite *s, const char *name)
 {
 	TCase *tc = tcase_create(name);
@@ -337,6 +454,15 @@ int main(void)
 	tcase_add_test(tc, recurrent_cancel_inside);
 	tcase_add_test(tc, recurrent_bad_interval);
 	tcase_add_test(tcase(s, "event.cancel"), cancel);
+	tcase_add_test(tcase(s, "event ids"), id_methods);
+	tc = tcase(s, "event.reschedule");
+	tcase_add_test(tc, reschedule_after);
+	tcase_add_test(tc, reschedule_pending);
+	tcase_add_test(tc, reschedule_bad_arguments);
+	tc = tcase(s, "event.socket");
+	tcase_add_test(tc, socket_activity);
+	tcase_add_test(tc, socket_recurring_until_cancel);
+	tcase_add_test(tc, socket_bad_arguments);
 	tcase_add_test(tcase(s, "callback errors"), callback_errors);
 	tcase_add_test(tcase(s, "kr_config_deinit"), pending_at_deinit);
 	SRunner *sr = srunner_create(s);

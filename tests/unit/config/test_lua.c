@@ -254,6 +254,16 @@ START_TEST(run_file_binding_error)
 }
 END_TEST
 
+START_TEST(run_file_declarative_error)
+{
+	/* an error inside the prelude's declarative forms points at the config line only */
+	ck_file_error("-- plugins\nmodules = {\n\t'kresd_no_such_plugin',\n}\n", 4, "kresd_no_such_plugin");
+	ck_assert_msg(strstr(captured, "prelude") == NULL, "%s", captured);
+	ck_file_error("net = { 'not-an-ip' }\n", 1, "not an IP address");
+	ck_assert_msg(strstr(captured, "prelude") == NULL, "%s", captured);
+}
+END_TEST
+
 START_TEST(run_file_missing)
 {
 	ck_assert_int_eq(run_file("/nonexistent/kresd/config"), -1);
@@ -376,6 +386,33 @@ START_TEST(fn_option)
 	char *out = kr_config_eval("option()");
 	ck_assert(strncmp(out, "error: ", 7) == 0);
 	free(out);
+	/* kres.query values work as names */
+	ck_eval("option(kres.query.NO_0X20, true)", "true\n");
+	ck_assert_uint_eq(the_daemon.ctx.options, KR_QF_NO_0X20);
+	ck_eval("option('NO_0X20')", "true\n");
+	ck_eval("option(kres.query.NO_0X20, false)", "false\n");
+	ck_assert_uint_eq(the_daemon.ctx.options, 0);
+	ck_eval_error("option(kres.query.NO_CACHE + kres.query.TCP, true)", "not a single query flag");
+	ck_eval_error("option(3.5)", "not a single query flag");
+	ck_eval_error("option({})", "bad argument #1 to 'option'");
+	ck_eval_error("option('TCP', 1)", "bad argument #2 to 'option' (true or false expected, got number)");
+	ck_assert_uint_eq(the_daemon.ctx.options, 0);
+}
+END_TEST
+
+START_TEST(fn_reorder_rr)
+{
+	ck_eval("reorder_RR()", "false\n");
+	ck_eval("reorder_RR(true)", "true\n");
+	ck_assert_uint_eq(the_daemon.ctx.options, KR_QF_REORDER_RR);
+	ck_eval("reorder_RR()", "true\n");
+	ck_eval("option('REORDER_RR')", "true\n");
+	ck_eval("reorder_RR(false)", "false\n");
+	ck_assert_uint_eq(the_daemon.ctx.options, 0);
+	ck_eval_error("reorder_RR('yes')", "bad argument #1 to 'reorder_RR' (true or false expected, got string)");
+	ck_assert_uint_eq(the_daemon.ctx.options, 0);
+	/* a bad argument in a config file says where */
+	ck_file_error("-- reorder\n\nreorder_RR(1)\n", 3, "true or false expected");
 }
 END_TEST
 
@@ -425,6 +462,48 @@ START_TEST(fn_moduledir)
 	ck_eval("moduledir('/tmp/kresd-plugins')", "/tmp/kresd-plugins\n");
 	ck_assert_str_eq(the_daemon.ctx.moduledir, "/tmp/kresd-plugins");
 	ck_eval("moduledir()", "/tmp/kresd-plugins\n");
+	/* require() looks in the module directory, the new one only */
+	ck_lua("package.path:find('/tmp/kresd-plugins/?.lua', 1, true) ~= nil");
+	ck_eval("moduledir('/tmp/kresd-plugins-2')", "/tmp/kresd-plugins-2\n");
+	ck_lua("package.path:find('/tmp/kresd-plugins/?.lua', 1, true) == nil");
+	ck_lua("package.path:find('/tmp/kresd-plugins-2/?.lua', 1, true) ~= nil");
+	ck_lua("package.path:find('/tmp/kresd-plugins-2/?/init.lua', 1, true) ~= nil");
+	ck_eval_error("moduledir({})", "bad argument #1 to 'moduledir'");
+}
+END_TEST
+
+START_TEST(fn_require)
+{
+	/* a third-party package through package.path, and one in the module directory */
+	char dir[] = "/tmp/kresd-test-lua-pkg-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char path[256];
+	snprintf(path, sizeof(path), "%s/thirdparty.lua", dir);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("local M = { name = ... }\nfunction M.twice(x) return 2 * x end\nreturn M\n", f);
+	fclose(f);
+	char code[512];
+	snprintf(code, sizeof(code), "package.path = '%s/?.lua;' .. package.path", dir);
+	ck_assert_ptr_null(lua_run(code));
+	ck_lua("require('thirdparty').twice(21) == 42 and require('thirdparty').name == 'thirdparty'");
+	ck_lua("package.loaded.thirdparty ~= nil");
+	snprintf(path, sizeof(path), "%s/inmoddir.lua", dir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("return { ok = true }\n", f);
+	fclose(f);
+	snprintf(code, sizeof(code), "package.path = package.path:gsub('^[^;]*;', ''); moduledir('%s')", dir);
+	ck_assert_ptr_null(lua_run(code));
+	ck_lua("require('inmoddir').ok == true");
+	/* a missing package is a clear error */
+	const char *err = lua_run("require('kresd_no_such_package')");
+	ck_assert_ptr_nonnull(err);
+	ck_assert_msg(strstr(err, "module 'kresd_no_such_package' not found") != NULL, "%s", err);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/thirdparty.lua", dir);
+	unlink(path);
+	rmdir(dir);
 }
 END_TEST
 
@@ -465,7 +544,8 @@ START_TEST(fn_help)
 	ck_assert_ptr_nonnull(h);
 	static const char *items[] = {
 		"help()", "quit()", "hostname(", "moduledir(", "verbose(", "option(", "mode(",
-		"todname(", "user(", "modules.load", "net.listen", "event.after", "worker.stats", NULL,
+		"todname(", "user(", "modules.load", "net.listen", "event.after", "worker.stats",
+		"reorder_RR(", "resolve(", "event.reschedule", "event.socket", "kres.type", NULL,
 	};
 	for (const char **i = items; *i; ++i)
 		ck_assert_msg(strstr(h, *i) != NULL, "help() lacks %s", *i);
@@ -500,7 +580,10 @@ START_TEST(fn_worker)
 	ck_assert_int_eq((int)lua_tonumber(the_daemon.L, -1), getpid());
 	lua_pop(the_daemon.L, 1);
 	static const char *fields[] = {
-		"queries", "udp", "tcp", "answered", "servfail", "formerr", "dropped", "timeouts", "concurrent", NULL,
+		/* the reference's */
+		"udp", "tcp", "ipv4", "ipv6", "timeout", "concurrent", "queries", "dropped",
+		/* ours */
+		"answered", "servfail", "formerr", "timeouts", "client_udp", "client_tcp", NULL,
 	};
 	for (const char **f = fields; *f; ++f) {
 		char expr[128];
@@ -513,6 +596,18 @@ START_TEST(fn_worker)
 	the_daemon.stats.concurrent = 1;
 	ck_eval("worker.stats().queries", "7\n");
 	ck_lua("worker.stats().servfail == 3 and worker.stats().concurrent == 1 and worker.stats().udp == 0");
+	/* udp, tcp, ipv4, ipv6 count outgoing queries; client_udp, client_tcp incoming ones */
+	the_daemon.stats.out_udp = 5;
+	the_daemon.stats.out_tcp = 6;
+	the_daemon.stats.out_ipv4 = 8;
+	the_daemon.stats.out_ipv6 = 3;
+	the_daemon.stats.udp = 11;
+	the_daemon.stats.tcp = 12;
+	the_daemon.stats.timeouts = 2;
+	ck_lua("worker.stats().udp == 5 and worker.stats().tcp == 6");
+	ck_lua("worker.stats().ipv4 == 8 and worker.stats().ipv6 == 3");
+	ck_lua("worker.stats().client_udp == 11 and worker.stats().client_tcp == 12");
+	ck_lua("worker.stats().timeout == 2 and worker.stats().timeouts == 2");
 	int n = 0;
 	push_lua("worker.stats()");
 	lua_pushnil(the_daemon.L);
@@ -521,7 +616,7 @@ START_TEST(fn_worker)
 		lua_pop(the_daemon.L, 1);
 	}
 	lua_pop(the_daemon.L, 1);
-	ck_assert_int_eq(n, 9);
+	ck_assert_int_eq(n, 14);
 }
 END_TEST
 
@@ -592,6 +687,7 @@ int main(void)
 	tcase_add_test(tc, run_file_syntax_error);
 	tcase_add_test(tc, run_file_lua_error);
 	tcase_add_test(tc, run_file_binding_error);
+	tcase_add_test(tc, run_file_declarative_error);
 	tcase_add_test(tc, run_file_missing);
 	tcase_add_test(tc, run_file_after_failure);
 	tc = tcase(s, "kr_config_eval");
@@ -602,6 +698,8 @@ int main(void)
 	tcase_add_test(tcase(s, "verbose"), fn_verbose);
 	tcase_add_test(tcase(s, "option"), fn_option);
 	tcase_add_test(tcase(s, "mode"), fn_mode);
+	tcase_add_test(tcase(s, "reorder_RR"), fn_reorder_rr);
+	tcase_add_test(tcase(s, "require"), fn_require);
 	tcase_add_test(tcase(s, "todname"), fn_todname);
 	tcase_add_test(tcase(s, "moduledir"), fn_moduledir);
 	tcase_add_test(tcase(s, "hostname"), fn_hostname);

@@ -259,6 +259,11 @@ START_TEST(listen_bad)
 	ck_fails("bad argument #2 to 'listen'", "net.listen('127.0.0.1', 'x')");
 	ck_fails("net.listen: kind 'tls' is not supported", "net.listen('127.0.0.1', %u, { tls = true })", port);
 	ck_fails("net.listen: kind 'doh2' is not supported", "net.listen('127.0.0.1', %u, { kind = 'doh2' })", port);
+	/* port 853 means TLS unless told otherwise */
+	ck_fails("net.listen: kind 'tls' is not supported by this build: DNS over TLS arrives with the TLS issue",
+		 "net.listen('127.0.0.1', 853)");
+	ck_fails("kind 'tls' is not supported", "net.listen('127.0.0.1', 853, {})");
+	ck_fails("bad argument #3 to 'listen'", "net.listen('127.0.0.1', %u, 'tls')", port);
 	ck_lua("#net.list() == 0");
 	/* kind 'dns' is what there is */
 	ck_ok("net.listen('127.0.0.1', %u, { kind = 'dns' })", port);
@@ -339,8 +344,41 @@ START_TEST(iface_shortcut)
 	ck_lua("has4");
 	ck_lua("#net.lo == #net.interfaces().lo.addr");
 	ck_lua("net.nosuchinterface0 == nil");
+	/* net.lo.addr[1] and net.lo.mac as in `net = { net.eth1.addr[1] }` */
+	ck_lua("net.lo.addr[1] == net.lo[1] and #net.lo.addr == #net.lo");
+	ck_lua("net.lo.mac == '00:00:00:00:00:00'");
 	/* the functions are not shadowed */
 	ck_lua("type(net.listen) == 'function' and type(net.list) == 'function'");
+}
+END_TEST
+
+START_TEST(listen_nested)
+{
+	uint16_t port = free_port();
+	/* lists nest; an interface entry of net.interfaces() stands for its addresses */
+	ck_ok("net.listen({ { '127.0.0.1' }, { { '::1' } } }, %u)", port);
+	ck_lua("#net.list() == 4");
+	ck_ok("net.listen(net.lo, %u)", port);   /* bound already: skipped */
+	ck_lua("#net.list() == 4");
+	uint16_t port2 = free_port();
+	ck_ok("net.listen(net.interfaces().lo, %u)", port2);
+	ck_lua("#net.list() >= 6");
+	ck_ok("net.listen({ net.lo.addr[1] }, %u)", port2);
+	ck_fails("bad argument #1 to 'listen' (an address, a list of addresses or an interface expected, got number)",
+		 "net.listen({ '127.0.0.1', 5 }, %u)", free_port());
+	ck_fails("tables nested too deep", "local t = {'127.0.0.1'} for i = 1, 12 do t = { t } end net.listen(t, %u)",
+		 free_port());
+}
+END_TEST
+
+START_TEST(tls_stubs)
+{
+	ck_fails("net.tls: not supported by this build: DNS over TLS arrives with the TLS issue",
+		 "net.tls('/etc/kresd/server-cert.pem', '/etc/kresd/server-key.pem')");
+	ck_fails("net.tls: not supported by this build", "net.tls()");
+	ck_fails("net.tls_padding: not supported by this build: DNS over TLS arrives with the TLS issue",
+		 "net.tls_padding(true)");
+	ck_fails("net.tls_padding: not supported", "net.tls_padding()");
 }
 END_TEST
 
@@ -415,6 +453,8 @@ int main(void)
 	tcase_add_test(tc, listen_twice);
 	tcase_add_test(tc, listen_in_use);
 	tcase_add_test(tc, listen_bad);
+	tcase_add_test(tc, listen_nested);
+	tcase_add_test(tcase(s, "net.tls"), tls_stubs);
 	tcase_add_test(tcase(s, "net.close"), close_endpoints);
 	tcase_add_test(tcase(s, "net.list"), list_entries);
 	tcase_add_test(tcase(s, "net.interfaces"), interfaces_lo);

@@ -516,6 +516,109 @@ START_TEST(test_context_deinit)
 }
 END_TEST
 
+/* --- kr_loader_parse_spec --- */
+
+START_TEST(test_parse_spec)
+{
+	char name[72], ref[72];
+	enum kr_loader_place place;
+	ck_assert_int_eq(kr_loader_parse_spec("  hints  ", name, &place, ref, err, sizeof(err)), 0);
+	ck_assert_str_eq(name, "hints");
+	ck_assert_int_eq(place, KR_PLACE_END);
+	ck_assert_str_eq(ref, "");
+	ck_assert_int_eq(kr_loader_parse_spec("hints  > iterate", name, &place, ref, err, sizeof(err)), 0);
+	ck_assert_str_eq(name, "hints");
+	ck_assert_int_eq(place, KR_PLACE_AFTER);
+	ck_assert_str_eq(ref, "iterate");
+	ck_assert_int_eq(kr_loader_parse_spec("view<rrcache", name, &place, ref, err, sizeof(err)), 0);
+	ck_assert_str_eq(name, "view");
+	ck_assert_int_eq(place, KR_PLACE_BEFORE);
+	ck_assert_str_eq(ref, "rrcache");
+	ck_assert_int_eq(kr_loader_parse_spec("a >", name, &place, ref, err, sizeof(err)), -EINVAL);
+	ck_err_has("invalid plugin declaration 'a >'");
+	char longname[100];
+	memset(longname, 'x', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	ck_assert_int_eq(kr_loader_parse_spec(longname, name, &place, ref, NULL, 0), -EINVAL);
+}
+END_TEST
+
+/* --- kr_loader_add --- */
+
+static int inproc_deinits;
+
+static void inproc_deinit(struct kr_plugin *p)
+{
+	++inproc_deinits;
+	free(kr_plugin_data(p));
+}
+
+static const struct kr_plugin_api inproc_api = {
+	.size = sizeof(inproc_api), .abi = KR_PLUGIN_ABI, .name = "inproc", .deinit = inproc_deinit,
+};
+
+static struct kr_plugin *inproc(const char *name)
+{
+	struct kr_plugin *p = calloc(1, sizeof(*p));
+	ck_assert_ptr_nonnull(p);
+	p->api = &inproc_api;
+	p->name = strdup(name);
+	p->data = malloc(16);
+	return p;
+}
+
+static void inproc_free(struct kr_plugin *p)
+{
+	free(p->data);
+	free(p->name);
+	free(p);
+}
+
+START_TEST(test_add)
+{
+	inproc_deinits = 0;
+	ck_assert_int_eq(load("a"), 0);
+	ck_assert_int_eq(load("b"), 0);
+	struct kr_plugin *x = inproc("x");
+	ck_assert_int_eq(kr_loader_add(&ctx, x, KR_PLACE_END, NULL, err, sizeof(err)), 0);
+	ck_assert_str_eq(order(), "a b x");
+	ck_assert_ptr_eq(kr_loader_find(&ctx, "x"), x);
+	ck_assert_int_eq(kr_loader_add(&ctx, inproc("y"), KR_PLACE_BEFORE, "a", err, sizeof(err)), 0);
+	ck_assert_str_eq(order(), "y a b x");
+	ck_assert_int_eq(kr_loader_add(&ctx, inproc("z"), KR_PLACE_AFTER, "a", NULL, 0), 0);
+	ck_assert_str_eq(order(), "y a z b x");
+	/* moved like any plugin */
+	ck_assert_int_eq(kr_loader_load_spec(&ctx, "x < y", err, sizeof(err)), 0);
+	ck_assert_str_eq(order(), "x y a z b");
+	/* unloading runs its deinit and frees it */
+	ck_assert_int_eq(kr_loader_unload(&ctx, "z"), 0);
+	ck_assert_int_eq(inproc_deinits, 1);
+	ck_assert_str_eq(order(), "x y a b");
+	/* the rest goes with the context (teardown) */
+}
+END_TEST
+
+START_TEST(test_add_errors)
+{
+	ck_assert_int_eq(load("a"), 0);
+	struct kr_plugin *p = inproc("a");
+	ck_assert_int_eq(kr_loader_add(&ctx, p, KR_PLACE_END, NULL, err, sizeof(err)), -EEXIST);
+	ck_err_has("plugin a is loaded already");
+	inproc_free(p);
+	p = inproc("Bad Name");
+	ck_assert_int_eq(kr_loader_add(&ctx, p, KR_PLACE_END, NULL, err, sizeof(err)), -EINVAL);
+	ck_err_has("invalid plugin name 'Bad Name'");
+	inproc_free(p);
+	p = inproc("x");
+	ck_assert_int_eq(kr_loader_add(&ctx, p, KR_PLACE_AFTER, "nope", err, sizeof(err)), KR_EPRECEDENCE);
+	ck_err_has("precedence refers to 'nope', which is not loaded");
+	ck_assert_int_eq(kr_loader_add(&ctx, p, KR_PLACE_BEFORE, NULL, err, sizeof(err)), KR_EPRECEDENCE);
+	inproc_free(p);
+	ck_assert_int_eq(kr_loader_add(&ctx, NULL, KR_PLACE_END, NULL, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(order(), "a");
+}
+END_TEST
+
 static void add_tcase(Suite *s, const char *name, const TTest *const *tests)
 {
 	TCase *tc = tcase_create(name);
@@ -534,6 +637,8 @@ static Suite *loader_suite(void)
 		  test_load_precedence_errors, NULL });
 	add_tcase(s, "kr_loader_load_spec", (const TTest *[]){ test_load_spec,
 		  test_load_spec_invalid, NULL });
+	add_tcase(s, "kr_loader_parse_spec", (const TTest *[]){ test_parse_spec, NULL });
+	add_tcase(s, "kr_loader_add", (const TTest *[]){ test_add, test_add_errors, NULL });
 	add_tcase(s, "kr_loader_unload", (const TTest *[]){ test_unload, NULL });
 	add_tcase(s, "kr_loader_find", (const TTest *[]){ test_find, NULL });
 	add_tcase(s, "kr_loader_name_valid", (const TTest *[]){ test_name_valid, NULL });
