@@ -10,3 +10,4 @@
 #include <kres/plugin.h>
 #include <kres/request.h>
 #include <kres/service.h>
+#include <kres/cache.h>

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Cache keys: a name's labels reversed and lower-cased, so a subtree is one B-tree range. */
+#include <string.h>
+#include "plugins/cache/cache-impl.h"
+
+static uint8_t lower(uint8_t c)
+{
+	return c >= 'A' && c <= 'Z' ? (uint8_t)(c | 0x20) : c;
+}
+
+int cache_key_name(uint8_t *dst, const uint8_t *name)
+{
+	const uint8_t *labels[KR_DNAME_MAXLABELS + 1];
+	int n = 0;
+	for (const uint8_t *p = name; *p && n <= KR_DNAME_MAXLABELS; p += *p + 1)
+		labels[n++] = p;
+	int len = 0;
+	while (n-- > 0) {
+		const uint8_t *l = labels[n];
+		for (uint8_t i = 1; i <= l[0]; ++i) {
+			uint8_t c = lower(l[i]);
+			if (c <= 1) {
+				dst[len++] = 1;
+				dst[len++] = (uint8_t)(c + 1);
+			} else {
+				dst[len++] = c;
+			}
+		}
+		dst[len++] = 0;
+	}
+	return len;
+}
+
+int cache_key_make(uint8_t *dst, const uint8_t *name, uint16_t type, uint8_t kind)
+{
+	int len = cache_key_name(dst, name);
+	dst[len++] = 0;
+	dst[len++] = (uint8_t)(type >> 8);
+	dst[len++] = (uint8_t)type;
+	dst[len++] = kind;
+	return len;
+}
+
+int cache_key_parse(const uint8_t *key, size_t len, uint8_t *name, uint16_t *type, uint8_t *kind)
+{
+	/* Labels as they are in the key (root first), then reversed into name. */
+	uint8_t tmp[KR_DNAME_MAXLEN];
+	uint8_t starts[KR_DNAME_MAXLABELS + 1];
+	size_t t = 0, i = 0;
+	int n = 0;
+	if (len < 4)
+		return KR_EMALF;
+	size_t end = len - 4;   /* the separator 0x00, type, kind */
+	if (key[end] != 0)
+		return KR_EMALF;
+	while (i < end) {
+		if (n > KR_DNAME_MAXLABELS || t + 1 >= sizeof(tmp))
+			return KR_EMALF;
+		starts[n++] = (uint8_t)t;
+		size_t lpos = t++;
+		while (i < end && key[i] != 0) {
+			uint8_t c = key[i++];
+			if (c == 1) {
+				if (i >= end || key[i] < 1 || key[i] > 2)
+					return KR_EMALF;
+				c = (uint8_t)(key[i++] - 1);
+			}
+			if (t >= sizeof(tmp) - 1)
+				return KR_EMALF;
+			tmp[t++] = c;
+		}
+		if (i >= end)
+			return KR_EMALF;   /* a label must end with 0x00 */
+		++i;
+		size_t llen = t - lpos - 1;
+		if (llen == 0 || llen > KR_DNAME_MAXLABELLEN)
+			return KR_EMALF;
+		tmp[lpos] = (uint8_t)llen;
+	}
+	if (t + 1 > KR_DNAME_MAXLEN)
+		return KR_EMALF;
+	size_t w = 0;
+	while (n-- > 0) {
+		uint8_t l = tmp[starts[n]];
+		memcpy(name + w, tmp + starts[n], (size_t)l + 1);
+		w += (size_t)l + 1;
+	}
+	name[w] = 0;
+	*type = (uint16_t)(key[end + 1] << 8 | key[end + 2]);
+	*kind = key[end + 3];
+	return 0;
+}

@@ -1,0 +1,484 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The cache layer.
+ * produce: answer the current sub-query from the cache (an RR set, a CNAME to
+ *          follow, NXDOMAIN or NODATA) and return DONE.
+ * consume: group the upstream reply's records into RR sets, keep those within
+ *          the bailiwick of the zone asked, rank them by section, and remember
+ *          them for the request.
+ * finish:  store what was remembered in one transaction, with the DNSSEC
+ *          outcome that the later layers (validate) set on each sub-query.
+ */
+#include <string.h>
+#include "plugins/cache/cache-impl.h"
+
+#define MAX_GROUPS 64       /* RR sets taken from one reply */
+#define MAX_CHAIN 13        /* CNAME links followed within one reply */
+#define MAX_SETS 24         /* RR sets in one entry */
+
+/* --- reading --- */
+
+int cache_peek(struct cache *c, kr_mm_t *mm, const uint8_t *name, uint16_t type, uint8_t kind,
+	       uint8_t min_base, uint32_t now, struct cache_set *sets, unsigned max,
+	       struct cache_entry_hdr *hdr)
+{
+	uint8_t key[CACHE_KEY_MAX];
+	int klen = cache_key_make(key, name, type, kind);
+	uint8_t *val;
+	size_t len;
+	int ret = cache_get(c, key, (size_t)klen, mm, &val, &len);
+	if (ret != 0)
+		return ret == -EAGAIN ? -ENOENT : ret;
+	struct cache_entry_hdr h;
+	if (cache_entry_header(val, len, &h) != 0 || h.kind != kind)
+		return -ENOENT;
+	uint32_t ttl = cache_ttl_remaining(&h, now);
+	if (ttl == 0 || (h.rank & KR_RANK_BOGUS) || (h.rank & KR_RANK_BASE_MASK) < min_base)
+		return -ENOENT;
+	int n = cache_entry_decode(val, len, ttl, sets, max);
+	if (n < 0)
+		return -ENOENT;
+	if (hdr)
+		*hdr = h;
+	return n;
+}
+
+/** Does the request want RRSIGs (client's DO, or validation)? */
+static bool want_dnssec(const struct kr_request *req, const struct kr_query *qry)
+{
+	const kr_pkt_t *q = req->qsource.packet;
+	if (q && q->opt && kr_edns_do(q->opt))
+		return true;
+	return (qry->flags & KR_QF_DNSSEC_WANT) != 0;
+}
+
+/** Write sets of section sec into pkt (RRSIGs only when wanted). */
+static int put_sets(kr_pkt_t *pkt, struct cache_set *sets, int n, uint8_t sec, bool dnssec,
+		    struct kr_query *qry)
+{
+	for (int i = 0; i < n; ++i) {
+		if (sets[i].section != sec || (!dnssec && sets[i].rr.type == KR_TYPE_RRSIG))
+			continue;
+		if (kr_dname_eq(sets[i].rr.owner, qry->sname))
+			sets[i].rr.owner = qry->sname;   /* the asker's letter case */
+		int ret = kr_pkt_put(pkt, &sets[i].rr);
+		if (ret != 0)
+			return ret;
+	}
+	return 0;
+}
+
+/** Make pkt the answer (rcode, sections) from sets. */
+static enum kr_layer_state answer(struct cache *c, struct kr_layer_ctx *ctx, kr_pkt_t *pkt,
+				  struct cache_set *sets, int n, uint16_t rcode)
+{
+	struct kr_query *qry = ctx->req->current_query;
+	bool dnssec = want_dnssec(ctx->req, qry);
+	kr_pkt_set_flag(pkt, KR_PKT_QR, true);
+	kr_pkt_set_flag(pkt, KR_PKT_AA, false);
+	kr_pkt_set_rcode(pkt, rcode);
+	if (kr_pkt_begin(pkt, KR_SECTION_ANSWER) != 0 ||
+	    put_sets(pkt, sets, n, KR_SECTION_ANSWER, dnssec, qry) != 0 ||
+	    kr_pkt_begin(pkt, KR_SECTION_AUTHORITY) != 0 ||
+	    put_sets(pkt, sets, n, KR_SECTION_AUTHORITY, dnssec, qry) != 0) {
+		/* Does not fit: let the others resolve it. */
+		kr_pkt_clear(pkt);
+		kr_pkt_put_question(pkt, qry->sname, qry->sclass, qry->stype);
+		++c->stats.miss;
+		return ctx->state;
+	}
+	qry->flags |= KR_QF_CACHED;
+	++c->stats.hit;
+	return KR_STATE_DONE;
+}
+
+/** A CNAME at the name: the chain goes on from its target. */
+static enum kr_layer_state follow(struct cache *c, struct kr_layer_ctx *ctx,
+				  struct cache_set *sets, int n)
+{
+	struct kr_request *req = ctx->req;
+	struct kr_query *qry = req->current_query;
+	const kr_rrset_t *cname = NULL;
+	for (int i = 0; i < n; ++i)
+		if (sets[i].rr.type == KR_TYPE_CNAME && sets[i].rr.rrs.count == 1)
+			cname = &sets[i].rr;
+	if (!cname)
+		return ctx->state;
+	const struct kr_rdata *rd = kr_rdataset_first(&cname->rrs);
+	if (kr_dname_check(rd->data, rd->len) != (int)rd->len)
+		return ctx->state;
+	if (!qry->parent) {
+		bool dnssec = want_dnssec(req, qry);
+		if (req->answer->current < KR_SECTION_ANSWER)
+			kr_pkt_begin(req->answer, KR_SECTION_ANSWER);
+		for (int i = 0; i < n; ++i) {
+			if (!dnssec && sets[i].rr.type == KR_TYPE_RRSIG)
+				continue;
+			if (kr_dname_eq(sets[i].rr.owner, qry->sname))
+				sets[i].rr.owner = qry->sname;
+			if (kr_pkt_put(req->answer, &sets[i].rr) != 0)
+				return KR_STATE_FAIL;
+		}
+	}
+	uint8_t *target = kr_dname_copy(rd->data, req->pool);
+	if (!target)
+		return KR_STATE_FAIL;
+	qry->flags |= KR_QF_CACHED;
+	if (!kr_rplan_push_cname(&req->rplan, qry, target))
+		return KR_STATE_FAIL;
+	++c->stats.hit;
+	return KR_STATE_YIELD;
+}
+
+enum kr_layer_state cache_produce(struct cache *c, struct kr_layer_ctx *ctx, kr_pkt_t *pkt)
+{
+	struct kr_request *req = ctx->req;
+	struct kr_query *qry = req->current_query;
+	if (!c || !qry || ctx->state != KR_STATE_PRODUCE || (qry->flags & KR_QF_NO_CACHE) ||
+	    qry->sclass != KR_CLASS_IN)
+		return ctx->state;
+	switch (qry->stype) {
+	case KR_TYPE_ANY: case KR_TYPE_RRSIG: case KR_TYPE_OPT: case KR_TYPE_AXFR: case KR_TYPE_IXFR:
+		return ctx->state;
+	}
+	qry->flags |= KR_QF_CACHE_TRIED;
+	uint32_t now = cache_now();
+	struct cache_set sets[MAX_SETS];
+	int n = cache_peek(c, req->pool, qry->sname, qry->stype, CACHE_KIND_RR, KR_RANK_ANSWER, now, sets, MAX_SETS, NULL);
+	if (n > 0)
+		return answer(c, ctx, pkt, sets, n, KR_RCODE_NOERROR);
+	if (n == -EIO)
+		goto miss;
+	if (qry->stype != KR_TYPE_CNAME && qry->stype != KR_TYPE_DS) {
+		n = cache_peek(c, req->pool, qry->sname, KR_TYPE_CNAME, CACHE_KIND_RR, KR_RANK_ANSWER, now, sets, MAX_SETS, NULL);
+		if (n > 0)
+			return follow(c, ctx, sets, n);
+	}
+	struct cache_entry_hdr h;
+	n = cache_peek(c, req->pool, qry->sname, 0, CACHE_KIND_NXDOMAIN, KR_RANK_NONAUTH, now, sets, MAX_SETS, &h);
+	if (n > 0)
+		return answer(c, ctx, pkt, sets, n, KR_RCODE_NXDOMAIN);
+	n = cache_peek(c, req->pool, qry->sname, qry->stype, CACHE_KIND_NODATA, KR_RANK_NONAUTH, now, sets, MAX_SETS, &h);
+	if (n > 0)
+		return answer(c, ctx, pkt, sets, n, KR_RCODE_NOERROR);
+miss:
+	++c->stats.miss;
+	return ctx->state;
+}
+
+/* --- remembering a reply --- */
+
+/** An RR set gathered from a reply, with its RRSIGs. */
+struct group {
+	kr_rrset_t rr;
+	kr_rrset_t sigs;
+	uint8_t section;
+};
+
+/** What this request will store at finish. */
+struct pending {
+	struct cache_write w[CACHE_BATCH_MAX];
+	struct kr_query *qry[CACHE_BATCH_MAX];
+	unsigned count;
+};
+
+static uint16_t sig_covered(const kr_rrset_t *rr)
+{
+	const struct kr_rdata *rd = kr_rdataset_first(&rr->rrs);
+	return rd && rd->len >= 2 ? (uint16_t)(rd->data[0] << 8 | rd->data[1]) : 0;
+}
+
+/** Group the records of a section into sets (RRSIGs with the type they cover). */
+static int gather(const kr_pkt_t *pkt, enum kr_section sec, struct group *g, int n, kr_mm_t *mm)
+{
+	for (uint16_t i = 0; i < kr_pkt_count(pkt, sec); ++i) {
+		const kr_rrset_t *rr = kr_pkt_rr(pkt, sec, i);
+		if (!rr || rr->rclass != KR_CLASS_IN || rr->type == KR_TYPE_OPT)
+			continue;
+		bool sig = rr->type == KR_TYPE_RRSIG;
+		uint16_t type = sig ? sig_covered(rr) : rr->type;
+		if (!type)
+			continue;
+		int j;
+		for (j = 0; j < n; ++j)
+			if (g[j].section == sec && g[j].rr.type == type && kr_dname_eq(g[j].rr.owner, rr->owner))
+				break;
+		if (j == n) {
+			if (n == MAX_GROUPS)
+				continue;
+			memset(&g[n], 0, sizeof(g[n]));
+			kr_rrset_init(&g[n].rr, rr->owner, type, KR_CLASS_IN, rr->ttl);
+			kr_rrset_init(&g[n].sigs, rr->owner, KR_TYPE_RRSIG, KR_CLASS_IN, rr->ttl);
+			g[n].section = (uint8_t)sec;
+			++n;
+		}
+		kr_rrset_t *dst = sig ? &g[j].sigs : &g[j].rr;
+		if (rr->ttl < dst->ttl || dst->rrs.count == 0)
+			dst->ttl = rr->ttl;
+		for (const struct kr_rdata *rd = kr_rdataset_first(&rr->rrs); rd; rd = kr_rdataset_next(&rr->rrs, rd))
+			if (kr_rrset_add_rdata(dst, rd->data, rd->len, mm) != 0)
+				return -ENOMEM;
+	}
+	return n;
+}
+
+static struct pending *pending_get(struct kr_layer_ctx *ctx)
+{
+	struct pending *p = kr_request_data(ctx->req, ctx->plugin);
+	if (p)
+		return p;
+	p = kr_mm_alloc(ctx->req->pool, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->count = 0;
+	if (kr_request_set_data(ctx->req, ctx->plugin, p) != 0)
+		return NULL;
+	return p;
+}
+
+/** Fill a write from sets. @return 0 or -ENOMEM/-EINVAL. */
+static int write_make(struct cache_write *w, const uint8_t *name, uint16_t type, uint8_t kind,
+		      struct cache_set *sets, unsigned n, uint8_t rank, uint8_t rcode,
+		      uint32_t ttl, uint32_t now, kr_mm_t *mm)
+{
+	w->klen = (uint16_t)cache_key_make(w->key, name, type, kind);
+	w->hdr = (struct cache_entry_hdr){ .expire = now + ttl, .ttl = ttl, .rank = rank,
+					    .kind = kind, .rcode = rcode };
+	w->val = cache_entry_encode(&w->hdr, sets, n, mm, &w->vlen);
+	return w->val ? 0 : -ENOMEM;
+}
+
+int cache_write_rrset(struct cache *c, struct cache_write *w, const kr_rrset_t *rr,
+		      const kr_rrset_t *rrsigs, uint8_t rank, uint32_t now, kr_mm_t *mm)
+{
+	if (!rr || rr->rrs.count == 0)
+		return -EINVAL;
+	struct cache_set sets[2] = { { .rr = *rr, .section = KR_SECTION_ANSWER } };
+	unsigned n = 1;
+	uint32_t ttl = rr->ttl;
+	if (rrsigs && rrsigs->rrs.count) {
+		sets[n].rr = *rrsigs;
+		sets[n++].section = KR_SECTION_ANSWER;
+		if (rrsigs->ttl < ttl)
+			ttl = rrsigs->ttl;
+	}
+	ttl = cache_ttl_clamp(ttl, c->min_ttl, c->max_ttl);
+	return write_make(w, rr->owner, rr->type, CACHE_KIND_RR, sets, n, rank, 0, ttl, now, mm);
+}
+
+/**
+ * Remember group g at rank; a CNAME synthesized from a DNAME (dname, may be
+ * NULL) carries the DNAME set too, so that an answer from the cache shows it.
+ */
+static void remember(struct cache *c, struct pending *p, struct kr_query *qry, struct group *g,
+		     struct group *dname, uint8_t rank, uint32_t now, kr_mm_t *mm)
+{
+	if (p->count == CACHE_BATCH_MAX || g->rr.rrs.count == 0)
+		return;
+	kr_rdataset_sort(&g->rr.rrs);
+	if (!dname) {
+		if (cache_write_rrset(c, &p->w[p->count], &g->rr, g->sigs.rrs.count ? &g->sigs : NULL,
+				      rank, now, mm) == 0)
+			p->qry[p->count++] = qry;
+		return;
+	}
+	struct cache_set sets[4];
+	unsigned n = 0;
+	uint32_t ttl = g->rr.ttl;
+	struct group *parts[2] = { dname, g };
+	for (int i = 0; i < 2; ++i) {
+		sets[n++] = (struct cache_set){ .rr = parts[i]->rr, .section = KR_SECTION_ANSWER };
+		if (parts[i]->rr.ttl < ttl)
+			ttl = parts[i]->rr.ttl;
+		if (parts[i]->sigs.rrs.count) {
+			sets[n++] = (struct cache_set){ .rr = parts[i]->sigs, .section = KR_SECTION_ANSWER };
+			if (parts[i]->sigs.ttl < ttl)
+				ttl = parts[i]->sigs.ttl;
+		}
+	}
+	ttl = cache_ttl_clamp(ttl, c->min_ttl, c->max_ttl);
+	if (write_make(&p->w[p->count], g->rr.owner, KR_TYPE_CNAME, CACHE_KIND_RR, sets, n, rank, 0,
+		       ttl, now, mm) == 0)
+		p->qry[p->count++] = qry;
+}
+
+/** The answer's DNAME that a CNAME owned by name was synthesized from, or NULL. */
+static struct group *dname_of(struct group *g, int n, const uint8_t *name, const uint8_t *zone)
+{
+	for (int i = 0; i < n; ++i)
+		if (g[i].section == KR_SECTION_ANSWER && g[i].rr.type == KR_TYPE_DNAME &&
+		    g[i].rr.rrs.count == 1 && kr_dname_in(name, g[i].rr.owner) &&
+		    !kr_dname_eq(name, g[i].rr.owner) && (!zone || kr_dname_in(g[i].rr.owner, zone)))
+			return &g[i];
+	return NULL;
+}
+
+/** Is name the target of an NS record among the groups? */
+static bool ns_target(const struct group *g, int n, const uint8_t *name)
+{
+	for (int i = 0; i < n; ++i) {
+		if (g[i].rr.type != KR_TYPE_NS)
+			continue;
+		const kr_rdataset_t *rrs = &g[i].rr.rrs;
+		for (const struct kr_rdata *rd = kr_rdataset_first(rrs); rd; rd = kr_rdataset_next(rrs, rd))
+			if (kr_dname_eq(rd->data, name))
+				return true;
+	}
+	return false;
+}
+
+/** SOA minimum field (RFC 2308): the last 4 bytes of the RDATA. */
+static uint32_t soa_minimum(const kr_rrset_t *soa)
+{
+	const struct kr_rdata *rd = kr_rdataset_first(&soa->rrs);
+	if (!rd || rd->len < 22)
+		return 0;
+	const uint8_t *p = rd->data + rd->len - 4;
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/** Remember the negative answer for (name, type): SOA and proofs with their RRSIGs. */
+static void remember_negative(struct cache *c, struct pending *p, struct kr_query *qry,
+			      struct group *g, int n, const uint8_t *name, uint16_t type,
+			      bool nx, uint8_t rank, uint32_t now, kr_mm_t *mm)
+{
+	struct cache_set sets[MAX_SETS];
+	unsigned ns = 0;
+	const kr_rrset_t *soa = NULL;
+	for (int i = 0; i < n; ++i) {
+		if (g[i].section != KR_SECTION_AUTHORITY)
+			continue;
+		uint16_t t = g[i].rr.type;
+		if (t == KR_TYPE_SOA && kr_dname_in(name, g[i].rr.owner))
+			soa = &g[i].rr;
+		else if (t != KR_TYPE_NSEC && t != KR_TYPE_NSEC3)
+			continue;
+		if (ns + 2 > MAX_SETS)
+			break;
+		sets[ns++] = (struct cache_set){ .rr = g[i].rr, .section = KR_SECTION_AUTHORITY };
+		if (g[i].sigs.rrs.count)
+			sets[ns++] = (struct cache_set){ .rr = g[i].sigs, .section = KR_SECTION_AUTHORITY };
+	}
+	if (!soa || p->count == CACHE_BATCH_MAX)
+		return;
+	uint32_t ttl = soa->ttl;
+	uint32_t min = soa_minimum(soa);
+	if (min < ttl)
+		ttl = min;
+	ttl = cache_ttl_clamp(ttl, c->min_ttl, c->max_ttl);
+	if (write_make(&p->w[p->count], name, nx ? 0 : type, nx ? CACHE_KIND_NXDOMAIN : CACHE_KIND_NODATA,
+		       sets, ns, rank, nx ? KR_RCODE_NXDOMAIN : KR_RCODE_NOERROR, ttl, now, mm) == 0)
+		p->qry[p->count++] = qry;
+}
+
+enum kr_layer_state cache_consume(struct cache *c, struct kr_layer_ctx *ctx, kr_pkt_t *pkt)
+{
+	struct kr_request *req = ctx->req;
+	struct kr_query *qry = req->current_query;
+	if (!c || !pkt || !qry || ctx->state != KR_STATE_CONSUME || (qry->flags & (KR_QF_NO_CACHE | KR_QF_CACHED)))
+		return ctx->state;
+	uint16_t rcode = kr_pkt_rcode(pkt);
+	if ((rcode != KR_RCODE_NOERROR && rcode != KR_RCODE_NXDOMAIN) || kr_pkt_flag(pkt, KR_PKT_TC) ||
+	    !pkt->qname_size || pkt->qclass != KR_CLASS_IN)
+		return ctx->state;
+	uint16_t qtype = pkt->qtype;
+	if (qtype == KR_TYPE_ANY || qtype == KR_TYPE_RRSIG || qtype == KR_TYPE_AXFR || qtype == KR_TYPE_IXFR)
+		return ctx->state;
+	kr_mm_t *mm = req->pool;
+	struct group *g = kr_mm_alloc(mm, sizeof(*g) * MAX_GROUPS);
+	struct pending *p = pending_get(ctx);
+	if (!g || !p)
+		return ctx->state;
+	int n = 0;
+	for (int s = KR_SECTION_ANSWER; s <= KR_SECTION_ADDITIONAL && n >= 0; ++s)
+		n = gather(pkt, (enum kr_section)s, g, n, mm);
+	if (n < 0)
+		return ctx->state;
+	const uint8_t *zone = qry->zone_cut;
+	bool aa = kr_pkt_flag(pkt, KR_PKT_AA);
+	uint32_t now = cache_now();
+
+	/* The chain from the asked name through the answer section's CNAMEs. */
+	const uint8_t *chain[MAX_CHAIN + 1];
+	int links = 0;
+	chain[0] = pkt->qname;
+	bool moved = true;
+	while (moved && links < MAX_CHAIN) {
+		moved = false;
+		for (int i = 0; i < n; ++i) {
+			if (g[i].section == KR_SECTION_ANSWER && g[i].rr.type == KR_TYPE_CNAME &&
+			    g[i].rr.rrs.count == 1 && kr_dname_eq(g[i].rr.owner, chain[links])) {
+				const struct kr_rdata *rd = kr_rdataset_first(&g[i].rr.rrs);
+				if (kr_dname_check(rd->data, rd->len) != (int)rd->len)
+					break;
+				bool loop = false;
+				for (int k = 0; k <= links; ++k)
+					loop = loop || kr_dname_eq(chain[k], rd->data);
+				if (loop)
+					break;
+				chain[++links] = rd->data;
+				moved = true;
+				break;
+			}
+		}
+	}
+	const uint8_t *end = chain[links];
+	bool has_answer = false, has_soa = false;
+	for (int i = 0; i < n; ++i) {
+		struct group *gi = &g[i];
+		const uint8_t *owner = gi->rr.owner;
+		bool in_zone = zone && kr_dname_in(owner, zone);
+		if (gi->section == KR_SECTION_ANSWER) {
+			bool in_chain = false;
+			for (int k = 0; k <= links && !in_chain; ++k)
+				in_chain = kr_dname_eq(owner, chain[k]);
+			if (!in_chain || (zone && !in_zone))
+				continue;
+			if (gi->rr.type != qtype && gi->rr.type != KR_TYPE_CNAME)
+				continue;
+			if (gi->rr.type == qtype && kr_dname_eq(owner, end))
+				has_answer = true;
+			struct group *dn = gi->rr.type == KR_TYPE_CNAME ? dname_of(g, n, owner, zone) : NULL;
+			remember(c, p, qry, gi, dn, aa ? KR_RANK_AUTH_ANSWER : KR_RANK_ANSWER, now, mm);
+		} else if (gi->section == KR_SECTION_AUTHORITY) {
+			if (gi->rr.type == KR_TYPE_SOA && in_zone)
+				has_soa = true;
+			if (!in_zone)
+				continue;
+			if (gi->rr.type == KR_TYPE_NS || gi->rr.type == KR_TYPE_DS || gi->rr.type == KR_TYPE_SOA)
+				remember(c, p, qry, gi, NULL, aa ? KR_RANK_AUTH : KR_RANK_NONAUTH, now, mm);
+		} else if (in_zone && (gi->rr.type == KR_TYPE_A || gi->rr.type == KR_TYPE_AAAA) &&
+			   ns_target(g, n, owner)) {
+			remember(c, p, qry, gi, NULL, KR_RANK_GLUE, now, mm);
+		}
+	}
+	/* Negative answers, for the end of the chain. */
+	if (zone && has_soa && kr_dname_in(end, zone)) {
+		uint8_t rank = aa ? KR_RANK_AUTH : KR_RANK_NONAUTH;
+		if (rcode == KR_RCODE_NXDOMAIN)
+			remember_negative(c, p, qry, g, n, end, qtype, true, rank, now, mm);
+		else if (!has_answer)
+			remember_negative(c, p, qry, g, n, end, qtype, false, rank, now, mm);
+	}
+	return ctx->state;
+}
+
+enum kr_layer_state cache_finish(struct cache *c, struct kr_layer_ctx *ctx)
+{
+	struct pending *p = kr_request_data(ctx->req, ctx->plugin);
+	if (!c || !p || p->count == 0)
+		return ctx->state;
+	for (unsigned i = 0; i < p->count; ++i) {
+		uint64_t f = p->qry[i]->flags;
+		uint8_t rank = p->w[i].hdr.rank & KR_RANK_BASE_MASK;
+		if (f & KR_QF_DNSSEC_BOGUS)
+			rank |= KR_RANK_BOGUS;
+		else if (f & KR_QF_DNSSEC_INSECURE)
+			rank |= KR_RANK_INSECURE;
+		p->w[i].hdr.rank = rank;
+		cache_entry_set_rank((uint8_t *)p->w[i].val, rank);
+	}
+	cache_put(c, p->w, p->count, cache_now());
+	p->count = 0;
+	return ctx->state;
+}

@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Unit tests of the storage (bdb.c): the rank rule and TTLs on real writes,
+ * range scans, eviction within the bound, recreation of a corrupted cache,
+ * two processes sharing one environment, and a writer killed with SIGKILL.
+ */
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include "tests/unit/plugins/cache/testutil.h"
+
+static char *dir;
+static struct cache *c;
+static struct kr_arena *arena;
+static kr_mm_t *mm;
+
+static void setup(void)
+{
+	dir = test_dir();
+	c = cache_new();
+	ck_assert_ptr_nonnull(c);
+	char uri[256];
+	snprintf(uri, sizeof(uri), "bdb://%s", dir);
+	ck_assert_int_eq(cache_open(c, 4 << 20, uri), 0);
+	arena = kr_arena_new(0);
+	mm = kr_arena_mm(arena);
+}
+
+static void teardown(void)
+{
+	cache_free(c);
+	kr_arena_delete(arena);
+	test_dir_drop(dir);
+}
+
+/** Store name A addr (last byte) with ttl at rank. @return entries stored (0 or 1) or an error. */
+static int put_a_raw(const char *name, uint8_t last, uint32_t ttl, uint8_t rank, uint32_t now)
+{
+	uint8_t owner[KR_DNAME_MAXLEN];
+	kr_rrset_t rr;
+	kr_rrset_init(&rr, test_name(owner, name), KR_TYPE_A, KR_CLASS_IN, ttl);
+	uint8_t addr[4] = { 192, 0, 2, last };
+	ck_assert_int_eq(kr_rrset_add_rdata(&rr, addr, 4, mm), 0);
+	struct cache_write *w = kr_mm_alloc(mm, sizeof(*w));
+	ck_assert_int_eq(cache_write_rrset(c, w, &rr, NULL, rank, now, mm), 0);
+	return cache_put(c, w, 1, now);
+}
+
+/** Store name A addr (last byte) with ttl at rank. @return entries stored (0 or 1). */
+static int put_a(const char *name, uint8_t last, uint32_t ttl, uint8_t rank, uint32_t now)
+{
+	int ret = put_a_raw(name, last, ttl, rank, now);
+	ck_assert_int_ge(ret, 0);
+	return ret;
+}
+
+/** The last address byte of name's cached A at now, or -1 when none is served; ttl out. */
+static int get_a(const char *name, uint32_t now, uint32_t *ttl)
+{
+	uint8_t owner[KR_DNAME_MAXLEN];
+	struct cache_set sets[4];
+	int n = cache_peek(c, mm, test_name(owner, name), KR_TYPE_A, CACHE_KIND_RR, 0, now, sets, 4, NULL);
+	if (n <= 0)
+		return -1;
+	if (ttl)
+		*ttl = sets[0].rr.ttl;
+	return kr_rdataset_first(&sets[0].rr.rrs)->data[3];
+}
+
+START_TEST(test_put_get)
+{
+	uint32_t now = cache_now(), ttl = 0;
+	ck_assert_int_eq(get_a("www.example.com", now, NULL), -1);
+	ck_assert_int_eq(put_a("www.example.com", 1, 300, KR_RANK_AUTH_ANSWER, now), 1);
+	ck_assert_int_eq(get_a("WWW.Example.COM", now, &ttl), 1);
+	ck_assert_uint_eq(ttl, 300);
+	ck_assert_int_eq(get_a("www.example.com", now + 100, &ttl), 1);
+	ck_assert_uint_eq(ttl, 200);   /* the remaining TTL */
+	ck_assert_int_eq(get_a("www.example.com", now + 300, NULL), -1);   /* expired */
+	ck_assert_int_eq(cache_count(c), 1);
+	ck_assert_uint_eq(c->stats.insert, 1);
+}
+END_TEST
+
+START_TEST(test_ttl_bounds)
+{
+	uint32_t now = cache_now(), ttl = 0;
+	c->max_ttl = 100;
+	c->min_ttl = 10;
+	put_a("long.example", 1, 100000, KR_RANK_ANSWER, now);
+	put_a("short.example", 2, 1, KR_RANK_ANSWER, now);
+	put_a("zero.example", 3, 0, KR_RANK_ANSWER, now);
+	ck_assert_int_eq(get_a("long.example", now, &ttl), 1);
+	ck_assert_uint_eq(ttl, 100);
+	ck_assert_int_eq(get_a("short.example", now + 9, &ttl), 2);
+	ck_assert_uint_eq(ttl, 1);
+	ck_assert_int_eq(get_a("short.example", now + 10, NULL), -1);
+	ck_assert_int_eq(get_a("zero.example", now, &ttl), 3);
+	ck_assert_uint_eq(ttl, 10);
+	c->min_ttl = 0;
+	put_a("zero2.example", 4, 0, KR_RANK_ANSWER, now);
+	ck_assert_int_eq(get_a("zero2.example", now, NULL), -1);   /* TTL 0: never served */
+}
+END_TEST
+
+START_TEST(test_rank_storage)
+{
+	uint32_t now = cache_now();
+	ck_assert_int_eq(put_a("ns.example", 1, 300, KR_RANK_AUTH_ANSWER, now), 1);
+	/* Authority and glue data never overwrite fresh answer data. */
+	ck_assert_int_eq(put_a("ns.example", 2, 300, KR_RANK_AUTH, now), 0);
+	ck_assert_int_eq(put_a("ns.example", 3, 300, KR_RANK_GLUE, now), 0);
+	ck_assert_int_eq(get_a("ns.example", now, NULL), 1);
+	/* Glue never overwrites authoritative authority data either. */
+	ck_assert_int_eq(put_a("ns2.example", 1, 300, KR_RANK_AUTH, now), 1);
+	ck_assert_int_eq(put_a("ns2.example", 2, 300, KR_RANK_GLUE, now), 0);
+	ck_assert_int_eq(get_a("ns2.example", now, NULL), 1);
+	/* Higher or equal rank replaces; glue is replaced by answers. */
+	ck_assert_int_eq(put_a("ns3.example", 1, 300, KR_RANK_GLUE, now), 1);
+	ck_assert_int_eq(put_a("ns3.example", 2, 300, KR_RANK_ANSWER, now), 1);
+	ck_assert_int_eq(get_a("ns3.example", now, NULL), 2);
+	ck_assert_int_eq(put_a("ns3.example", 3, 300, KR_RANK_ANSWER, now), 1);
+	ck_assert_int_eq(get_a("ns3.example", now, NULL), 3);
+	/* Expired data of any rank gives way. */
+	ck_assert_int_eq(put_a("ns.example", 4, 300, KR_RANK_GLUE, now + 301), 1);
+	ck_assert_int_eq(get_a("ns.example", now + 301, NULL), 4);
+	/* Validated beats unvalidated; bogus is stored but never served. */
+	ck_assert_int_eq(put_a("sec.example", 1, 300, KR_RANK_GLUE | KR_RANK_SECURE, now), 1);
+	ck_assert_int_eq(put_a("sec.example", 2, 300, KR_RANK_AUTH_ANSWER, now), 0);
+	ck_assert_int_eq(put_a("sec.example", 3, 300, KR_RANK_AUTH_ANSWER | KR_RANK_BOGUS, now), 0);
+	ck_assert_int_eq(get_a("sec.example", now, NULL), 1);
+	ck_assert_int_eq(put_a("bog.example", 1, 300, KR_RANK_AUTH_ANSWER | KR_RANK_BOGUS, now), 1);
+	ck_assert_int_eq(get_a("bog.example", now, NULL), -1);
+	ck_assert_int_eq(put_a("bog.example", 2, 300, KR_RANK_GLUE, now), 1);
+	ck_assert_int_eq(get_a("bog.example", now, NULL), 2);
+	/* Replacing keeps one entry per key and one expiry record per entry. */
+	ck_assert_int_eq(cache_count(c), 5);
+	ck_assert_int_eq(cache_prune(c, 1000, now + 100000), 5);
+	ck_assert_int_eq(cache_count(c), 0);
+	ck_assert_int_eq(cache_usage(c), 0);
+}
+END_TEST
+
+static int scan_cb(const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen, void *arg)
+{
+	(void)val;
+	(void)vlen;
+	uint8_t name[KR_DNAME_MAXLEN];
+	uint16_t type;
+	uint8_t kind;
+	ck_assert_int_eq(cache_key_parse(key, klen, name, &type, &kind), 0);
+	char text[KR_DNAME_MAXTEXT];
+	kr_dname_to_str(text, sizeof(text), name);
+	strcat(arg, text);
+	strcat(arg, " ");
+	return 0;
+}
+
+START_TEST(test_range)
+{
+	uint32_t now = cache_now();
+	const char *names[] = { "example.com", "www.example.com", "a.b.example.com", "example.net",
+				"xexample.com", "com", "examplf.com" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); ++i)
+		put_a(names[i], (uint8_t)i, 300, KR_RANK_ANSWER, now);
+	uint8_t prefix[CACHE_KEY_MAX], n[KR_DNAME_MAXLEN];
+	int plen = cache_key_name(prefix, test_name(n, "Example.COM"));
+	char seen[1024] = "";
+	ck_assert_int_eq(cache_scan(c, prefix, (size_t)plen, scan_cb, seen), 0);
+	ck_assert_str_eq(seen, "example.com. a.b.example.com. www.example.com. ");
+	ck_assert_int_eq(cache_delete_range(c, prefix, (size_t)plen, NULL, NULL), 3);
+	seen[0] = '\0';
+	ck_assert_int_eq(cache_scan(c, NULL, 0, scan_cb, seen), 0);
+	ck_assert_str_eq(seen, "com. examplf.com. xexample.com. example.net. ");
+	ck_assert_int_eq(cache_delete_range(c, NULL, 0, NULL, NULL), 4);
+	ck_assert_int_eq(cache_count(c), 0);
+	ck_assert_int_eq(cache_usage(c), 0);
+}
+END_TEST
+
+static off_t dir_bytes(const char *path)
+{
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "du -sb '%s'", path);
+	FILE *f = popen(cmd, "r");
+	long long n = 0;
+	ck_assert_int_eq(fscanf(f, "%lld", &n), 1);
+	pclose(f);
+	return (off_t)n;
+}
+
+START_TEST(test_evict_bound)
+{
+	/* 4 MiB, far more data than fits: usage and files stay within the bound,
+	 * the soonest-to-expire (here the oldest) names go first, recent ones hit. */
+	uint32_t now = cache_now();
+	enum { N = 60000, BATCHN = 100 };
+	struct cache_write *w = malloc(sizeof(*w) * BATCHN);
+	for (int i = 0; i < N; i += BATCHN) {
+		kr_arena_reset(arena);
+		for (int j = 0; j < BATCHN; ++j) {
+			char name[64];
+			snprintf(name, sizeof(name), "name-%06d.bench", i + j);
+			uint8_t owner[KR_DNAME_MAXLEN];
+			kr_rrset_t rr;
+			kr_rrset_init(&rr, test_name(owner, name), KR_TYPE_A, KR_CLASS_IN, 3600);
+			kr_rrset_add_rdata(&rr, (const uint8_t *)"\xc6\x12\x00\x01", 4, mm);
+			ck_assert_int_eq(cache_write_rrset(c, &w[j], &rr, NULL, KR_RANK_ANSWER, now + (uint32_t)i / 1000, mm), 0);
+		}
+		ck_assert_int_ge(cache_put(c, w, BATCHN, now), 0);
+		ck_assert_int_le(cache_usage(c), (int64_t)cache_budget(c));
+	}
+	free(w);
+	kr_arena_reset(arena);
+	ck_assert_uint_gt(c->stats.evict, 0);
+	int64_t count = cache_count(c);
+	ck_assert_int_gt(count, 1000);
+	ck_assert_int_lt(count, N);
+	ck_assert_int_eq(get_a("name-000000.bench", now, NULL), -1);
+	ck_assert_int_eq(get_a("name-059999.bench", now, NULL), 1);
+	ck_assert_int_eq(get_a("name-059000.bench", now, NULL), 1);
+	char file[300];
+	snprintf(file, sizeof(file), "%s/cache.db", dir);
+	struct stat st;
+	ck_assert_int_eq(stat(file, &st), 0);
+	ck_assert_int_le(st.st_size, (off_t)c->max_size);
+	off_t total = dir_bytes(dir);
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "ls -l '%s' >&2", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	fprintf(stderr, "evict: %lld entries, cache.db %lld bytes, directory %lld bytes for a bound of %zu\n",
+		(long long)count, (long long)st.st_size, (long long)total, c->max_size);
+	ck_assert_int_le(total, (off_t)c->max_size + (6 << 20));
+}
+END_TEST
+
+START_TEST(test_corrupt_recreate)
+{
+	uint32_t now = cache_now();
+	put_a("www.example.com", 1, 300, KR_RANK_ANSWER, now);
+	cache_close(c);
+	char file[300];
+	snprintf(file, sizeof(file), "%s/cache.db", dir);
+	FILE *f = fopen(file, "r+");
+	ck_assert_ptr_nonnull(f);
+	for (int i = 0; i < 64 * 1024; ++i)
+		fputc((i * 7919) & 0xff, f);
+	fclose(f);
+	ck_assert_int_eq(cache_open(c, 4 << 20, NULL), 0);   /* recreated, with one log line */
+	ck_assert_uint_eq(c->stats.recreate, 1);
+	ck_assert_int_eq(get_a("www.example.com", now, NULL), -1);
+	ck_assert_int_eq(put_a("www.example.com", 2, 300, KR_RANK_ANSWER, now), 1);
+	ck_assert_int_eq(get_a("www.example.com", now, NULL), 2);
+	/* Garbage in the region files too. */
+	cache_close(c);
+	snprintf(file, sizeof(file), "%s/__db.001", dir);
+	f = fopen(file, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("garbage", f);
+	fclose(f);
+	ck_assert_int_eq(cache_open(c, 4 << 20, NULL), 0);
+	ck_assert_int_eq(put_a("www.example.com", 3, 300, KR_RANK_ANSWER, now), 1);
+	ck_assert_int_eq(get_a("www.example.com", now, NULL), 3);
+}
+END_TEST
+
+/** In a child: write names prefix-0..n-1 and check that each reads back. */
+static void child_writes(const char *prefix, int n)
+{
+	uint32_t now = cache_now();
+	for (int i = 0; i < n; ++i) {
+		char name[64];
+		snprintf(name, sizeof(name), "%s-%d.test", prefix, i);
+		kr_arena_reset(arena);
+		if (put_a(name, (uint8_t)i, 300, KR_RANK_ANSWER, now) != 1 || get_a(name, now, NULL) != (uint8_t)i)
+			_exit(2);
+	}
+}
+
+START_TEST(test_two_processes)
+{
+	uint32_t now = cache_now();
+	put_a("before.fork", 9, 300, KR_RANK_ANSWER, now);   /* the parent's handles exist before fork */
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		child_writes("child", 500);
+		if (get_a("before.fork", now, NULL) != 9)
+			_exit(3);
+		_exit(0);
+	}
+	pid_t pid2 = fork();
+	ck_assert_int_ge(pid2, 0);
+	if (pid2 == 0) {
+		child_writes("other", 500);
+		_exit(0);
+	}
+	child_writes("parent", 500);
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert_int_eq(waitpid(pid2, &status, 0), pid2);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert_int_eq(get_a("child-499.test", now, NULL), (uint8_t)499);
+	ck_assert_int_eq(get_a("other-7.test", now, NULL), 7);
+	ck_assert_int_eq(cache_count(c), 1501);
+}
+END_TEST
+
+int main(void)
+{
+	if (getenv("TEST_VERBOSE"))
+		kr_log_set_verbose(true);
+	Suite *s = suite_create("bdb");
+	TCase *tc = tcase_create("cache_bdb");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_put_get);
+	tcase_add_test(tc, test_ttl_bounds);
+	tcase_add_test(tc, test_rank_storage);
+	tcase_add_test(tc, test_range);
+	tcase_add_test(tc, test_evict_bound);
+	tcase_add_test(tc, test_corrupt_recreate);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("cache_bdb_procs");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_two_processes);
+	suite_add_tcase(s, tc);
+	return test_run(s);
+}
