@@ -2,6 +2,7 @@
 /* Zone cuts: NS names and addresses, glue acceptance by mode(), the root cut. */
 #include <arpa/inet.h>
 #include <string.h>
+#include <kres/cache.h>
 #include "plugins/iterate/iterate-impl.h"
 
 enum iter_mode iter_mode_of(uint64_t qflags)
@@ -127,4 +128,51 @@ struct iter_cut *iter_cut_root(kr_mm_t *mm)
 		cut->ns_count = (uint8_t)(i / ITER_NS_ADDRS + 1);
 	}
 	return cut;
+}
+
+/** Add the cached A and AAAA addresses of ns->name. */
+static void ns_add_cached_addrs(struct kr_request *req, const struct kr_cache_api *cache, struct iter_ns *ns)
+{
+	static const uint16_t types[] = { KR_TYPE_A, KR_TYPE_AAAA };
+	for (size_t t = 0; t < 2; ++t) {
+		kr_rrset_t rr;
+		if (cache->peek_rrset(req, ns->name, types[t], &rr, NULL, NULL) != 0)
+			continue;
+		for (struct kr_rdata *rd = kr_rdataset_first(&rr.rrs); rd; rd = kr_rdataset_next(&rr.rrs, rd))
+			iter_ns_add_addr(ns, rd->data, rd->len);
+	}
+}
+
+struct iter_cut *iter_cut_from_cache(struct kr_request *req, const uint8_t *name)
+{
+	const struct kr_cache_api *cache = kr_service_get(KR_SERVICE_CACHE);
+	if (!cache || cache->size < KR_CACHE_API_HAS(peek_rrset) || cache->size < KR_CACHE_API_HAS(zone_cut))
+		return NULL;
+	/* The deepest cached cut with at least one known address: a cut whose
+	 * servers' addresses all expired would need its own names resolved. */
+	const uint8_t *from = name;
+	uint8_t zone[KR_DNAME_MAXLEN];
+	for (int depth = 0; from && depth <= KR_DNAME_MAXLABELS; ++depth) {
+		kr_rrset_t ns_set;
+		if (cache->zone_cut(req, from, zone, &ns_set) != 0 || zone[0] == 0)
+			return NULL;   /* nothing below the root: the root hints do better */
+		struct iter_cut *cut = kr_mm_calloc(req->pool, sizeof(*cut));
+		if (!cut || !(cut->zone = kr_dname_copy(zone, req->pool)))
+			return NULL;
+		for (struct kr_rdata *rd = kr_rdataset_first(&ns_set.rrs); rd && cut->ns_count < ITER_MAX_NS;
+		     rd = kr_rdataset_next(&ns_set.rrs, rd)) {
+			if (kr_dname_check(rd->data, rd->len) <= 0 || ns_find(cut, rd->data))
+				continue;
+			struct iter_ns *ns = &cut->ns[cut->ns_count];
+			if (!(ns->name = kr_dname_copy(rd->data, req->pool)))
+				return NULL;
+			kr_dname_lower(ns->name);
+			ns_add_cached_addrs(req, cache, ns);
+			++cut->ns_count;
+		}
+		if (iter_cut_addr_count(cut) > 0)
+			return cut;
+		from = kr_dname_parent(cut->zone);
+	}
+	return NULL;
 }

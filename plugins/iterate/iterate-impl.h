@@ -124,6 +124,12 @@ bool iter_glue_ok(const uint8_t *owner, const uint8_t *child, const uint8_t *par
  */
 struct iter_cut *iter_cut_from_referral(const kr_pkt_t *pkt, const uint8_t *zone,
 					const uint8_t *parent, enum iter_mode mode, kr_mm_t *mm);
+/**
+ * The deepest zone cut enclosing name that the cache service knows with at
+ * least one server address, or NULL (no cache plugin, nothing below the root).
+ * @note allocated from req->pool.
+ */
+struct iter_cut *iter_cut_from_cache(struct kr_request *req, const uint8_t *name);
 /** The root cut from the root hints service. @return NULL when no hints are available. */
 struct iter_cut *iter_cut_root(kr_mm_t *mm);
 /** Add an address to an NS entry (duplicates and overflow ignored). @return true if added. */

@@ -163,9 +163,13 @@ struct iter_cut *iterate_cut_find(struct kr_request *req, const struct kr_plugin
 		    (!best || kr_dname_labels(c->zone) > kr_dname_labels(best->zone)))
 			best = c;
 	}
-	if (best)
+	/* The cache may know a deeper cut than this request learned so far. */
+	struct iter_cut *cached = (req->current_query && (req->current_query->flags & KR_QF_NO_CACHE))
+				  ? NULL : iter_cut_from_cache(req, name);
+	if (best && (!cached || kr_dname_labels(best->zone) >= kr_dname_labels(cached->zone)))
 		return best;
-	/* A cache plugin will offer deeper cuts through a service here. */
+	if (cached)
+		return cached;
 	if (!rs->root)
 		rs->root = iter_cut_root(req->pool);
 	return rs->root;
