@@ -249,7 +249,7 @@ static int chain_collect(const kr_pkt_t *pkt, const uint8_t *qname, kr_mm_t *mm,
 }
 
 int iter_classify(kr_pkt_t *pkt, const uint8_t *zone, const uint8_t *qname, uint16_t qtype,
-		  kr_mm_t *mm, struct iter_result *res)
+		  bool require_aa, kr_mm_t *mm, struct iter_result *res)
 {
 	memset(res, 0, sizeof(*res));
 	res->rcode = kr_pkt_rcode(pkt);
@@ -275,7 +275,7 @@ int iter_classify(kr_pkt_t *pkt, const uint8_t *zone, const uint8_t *qname, uint
 		res->why = "CNAME/DNAME loop or chain too long in one reply";
 		return 0;
 	}
-	if ((w.data || w.links) && !aa) {
+	if ((w.data || w.links) && !aa && require_aa) {
 		res->verdict = ITER_LAME;
 		res->why = "answer without AA";
 		return 0;
@@ -296,7 +296,7 @@ int iter_classify(kr_pkt_t *pkt, const uint8_t *zone, const uint8_t *qname, uint
 			res->verdict = ITER_CNAME;
 		}
 	} else if (res->rcode == KR_RCODE_NXDOMAIN) {
-		if (!aa) {
+		if (!aa && require_aa) {
 			res->verdict = ITER_LAME;
 			res->why = "NXDOMAIN without AA";
 			return 0;
@@ -312,8 +312,10 @@ int iter_classify(kr_pkt_t *pkt, const uint8_t *zone, const uint8_t *qname, uint
 		enum iter_verdict v = iter_referral_check(pkt, zone, qname, &res->zone, &why);
 		if (v == ITER_REFERRAL) {
 			res->verdict = ITER_REFERRAL;
-		} else if (aa) {
-			res->verdict = ITER_NODATA;   /* apex NS in authority with AA is still NODATA */
+		} else if (aa || (!require_aa && !why)) {
+			/* Apex NS in authority with AA is still NODATA; without AA, an empty
+			 * reply that refers nowhere is taken as NODATA too (normal mode). */
+			res->verdict = ITER_NODATA;
 			negative = true;
 		} else {
 			res->verdict = ITER_LAME;

@@ -6,7 +6,7 @@
  *
  * Usage (what the layer does with a reply):
  *   struct iter_result res;
- *   iter_classify(pkt, cut->zone, asked_name, asked_type, mm, &res);
+ *   iter_classify(pkt, cut->zone, asked_name, asked_type, strict, mm, &res);
  *   if (res.verdict == ITER_REFERRAL)
  *           cut = iter_cut_from_referral(pkt, res.zone, cut->zone, mode, mm);
  */
@@ -168,11 +168,13 @@ struct iter_result {
  * the chain are dropped), owners equal to qname get qname's spelling and other
  * kept names are lower-cased (undoing 0x20). DNAME substitution is checked:
  * a CNAME that does not match it is replaced by the synthesized one.
+ * @param require_aa  strict mode: answers, NXDOMAIN and NODATA need the AA bit
+ *                    (otherwise a non-AA reply that is not a referral is taken)
  * @param mm  memory for synthesized records and the chain array
  * @return 0 or -ENOMEM.
  */
 int iter_classify(kr_pkt_t *pkt, const uint8_t *zone, const uint8_t *qname, uint16_t qtype,
-		  kr_mm_t *mm, struct iter_result *res);
+		  bool require_aa, kr_mm_t *mm, struct iter_result *res);
 /**
  * The referral in pkt, if it is one (no answer, NS at some zone in the
  * authority section, no SOA): checks it goes down from zone towards qname.

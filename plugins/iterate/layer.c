@@ -601,7 +601,8 @@ enum kr_layer_state iterate_consume(struct kr_layer_ctx *ctx, kr_pkt_t *pkt)
 	if (kr_pkt_flag(pkt, KR_PKT_TC))
 		return lame(ctx, qry, st, "truncated answer");
 	struct iter_result res;
-	if (iter_classify(pkt, st->cut->zone, st->asked, st->asked_type, req->pool, &res) != 0)
+	if (iter_classify(pkt, st->cut->zone, st->asked, st->asked_type,
+			  iter_mode_of(qry->flags) == ITER_STRICT, req->pool, &res) != 0)
 		return KR_STATE_FAIL;
 	if (st->asked_min)
 		return consume_minimised(ctx, qry, st, pkt, &res);

@@ -7,7 +7,7 @@
 static struct iter_result classify(kr_pkt_t *p, const char *zone, const char *qname, uint16_t qtype)
 {
 	struct iter_result res;
-	ck_assert_int_eq(iter_classify(p, N(zone), N(qname), qtype, test_mm(), &res), 0);
+	ck_assert_int_eq(iter_classify(p, N(zone), N(qname), qtype, true, test_mm(), &res), 0);
 	return res;
 }
 
@@ -33,6 +33,32 @@ START_TEST(answer_without_aa_is_lame)
 	struct iter_result r = classify(p, "example.lab.", "www.example.lab.", KR_TYPE_A);
 	ck_assert_int_eq(r.verdict, ITER_LAME);
 	ck_assert_str_eq(r.why, "answer without AA");
+}
+END_TEST
+
+/* Normal and permissive modes take non-AA answers, as many real servers send them. */
+START_TEST(answers_without_aa_outside_strict)
+{
+	struct iter_result r;
+	kr_pkt_t *p = test_reply("www.example.lab.", KR_TYPE_A, false, KR_RCODE_NOERROR,
+				 L("www.example.lab. 300 A 198.18.0.1"), NULL, NULL);
+	ck_assert_int_eq(iter_classify(p, N("example.lab."), N("www.example.lab."), KR_TYPE_A, false,
+				       test_mm(), &r), 0);
+	ck_assert_int_eq(r.verdict, ITER_ANSWER);
+	p = test_reply("nx.example.lab.", KR_TYPE_A, false, KR_RCODE_NXDOMAIN, NULL, NULL, NULL);
+	ck_assert_int_eq(iter_classify(p, N("example.lab."), N("nx.example.lab."), KR_TYPE_A, false,
+				       test_mm(), &r), 0);
+	ck_assert_int_eq(r.verdict, ITER_NXDOMAIN);
+	p = test_reply("www.example.lab.", KR_TYPE_AAAA, false, KR_RCODE_NOERROR, NULL, NULL, NULL);
+	ck_assert_int_eq(iter_classify(p, N("example.lab."), N("www.example.lab."), KR_TYPE_AAAA, false,
+				       test_mm(), &r), 0);
+	ck_assert_int_eq(r.verdict, ITER_NODATA);
+	/* ... but an upward referral stays lame in every mode. */
+	p = test_reply("www.example.lab.", KR_TYPE_A, false, KR_RCODE_NOERROR, NULL,
+		       L("lab. 300 NS ns.lab."), NULL);
+	ck_assert_int_eq(iter_classify(p, N("example.lab."), N("www.example.lab."), KR_TYPE_A, false,
+				       test_mm(), &r), 0);
+	ck_assert_int_eq(r.verdict, ITER_LAME);
 }
 END_TEST
 
@@ -219,7 +245,7 @@ START_TEST(case_restored)
 				 NULL, NULL);
 	const uint8_t *qname = N("Www.example.lab.");
 	struct iter_result r;
-	ck_assert_int_eq(iter_classify(p, N("lab."), qname, KR_TYPE_A, test_mm(), &r), 0);
+	ck_assert_int_eq(iter_classify(p, N("lab."), qname, KR_TYPE_A, true, test_mm(), &r), 0);
 	ck_assert_int_eq(r.verdict, ITER_ANSWER);
 	const kr_rrset_t *cn = kr_pkt_rr(p, KR_SECTION_ANSWER, 0);
 	ck_assert_int_eq(memcmp(cn->owner, qname, kr_dname_size(qname)), 0);
@@ -234,6 +260,7 @@ int main(void)
 	TCase *tc = tcase_create("iter_classify");
 	tcase_add_test(tc, answer_authoritative);
 	tcase_add_test(tc, answer_without_aa_is_lame);
+	tcase_add_test(tc, answers_without_aa_outside_strict);
 	tcase_add_test(tc, error_rcodes_are_lame);
 	tcase_add_test(tc, nxdomain_and_nodata);
 	tcase_add_test(tc, referrals);
