@@ -41,8 +41,9 @@ enum kr_layer_state hints_produce(struct hints *h, struct kr_layer_ctx *ctx, kr_
 	const struct hints_entry *e = hints_table_find(&h->table, qry->sname);
 	if (!e)
 		return ctx->state;
+	/* No AA: hints are the resolver's local data, not an authoritative zone
+	 * (as Knot Resolver answers them, and scenario module_hint_static expects). */
 	kr_pkt_set_flag(pkt, KR_PKT_QR, true);
-	kr_pkt_set_flag(pkt, KR_PKT_AA, true);
 	int ret = kr_pkt_begin(pkt, KR_SECTION_ANSWER);
 	enum hints_kind kind = kind_of(qry->stype);
 	if (ret == 0 && kind != HINTS_KINDS && e->rd[kind].count)
