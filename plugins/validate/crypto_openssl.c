@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crypto.h over OpenSSL 3 libcrypto: RSA (5, 7, 8, 10), ECDSA (13, 14), EdDSA (15, 16). */
+#include <errno.h>
+#include <string.h>
+#include <openssl/evp.h>
+#include <openssl/ecdsa.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/param_build.h>
+#include "plugins/validate/crypto.h"
+
+int validate_crypto_alg_supported(uint8_t alg)
+{
+	switch (alg) {
+	case 5: case 7: case 8: case 10: case 13: case 14: case 15: case 16:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/** RFC 3110 key: exponent length (1 or 3 bytes), exponent, modulus. */
+static EVP_PKEY *rsa_key(const uint8_t *key, size_t len)
+{
+	if (len < 3)
+		return NULL;
+	size_t elen = key[0], off = 1;
+	if (elen == 0) {
+		elen = (size_t)key[1] << 8 | key[2];
+		off = 3;
+	}
+	if (elen == 0 || off + elen >= len)
+		return NULL;
+	EVP_PKEY *pkey = NULL;
+	BIGNUM *e = BN_bin2bn(key + off, (int)elen, NULL);
+	BIGNUM *n = BN_bin2bn(key + off + elen, (int)(len - off - elen), NULL);
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	if (!e || !n || !bld || !ctx ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) ||
+	    !(params = OSSL_PARAM_BLD_to_param(bld)) ||
+	    EVP_PKEY_fromdata_init(ctx) <= 0 ||
+	    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) <= 0)
+		pkey = NULL;
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	EVP_PKEY_CTX_free(ctx);
+	BN_free(e);
+	BN_free(n);
+	return pkey;
+}
+
+/** RFC 6605 key: X | Y. */
+static EVP_PKEY *ec_key(const char *group, const uint8_t *key, size_t len, size_t want)
+{
+	if (len != want)
+		return NULL;
+	uint8_t pt[1 + 96];
+	pt[0] = 0x04;
+	memcpy(pt + 1, key, len);
+	EVP_PKEY *pkey = NULL;
+	OSSL_PARAM params[3] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)group, 0),
+		OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, pt, len + 1),
+		OSSL_PARAM_construct_end(),
+	};
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+	if (!ctx || EVP_PKEY_fromdata_init(ctx) <= 0 ||
+	    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) <= 0)
+		pkey = NULL;
+	EVP_PKEY_CTX_free(ctx);
+	return pkey;
+}
+
+/** r | s (RFC 6605) to DER. @return DER length or -1; *der is OPENSSL_malloc()ed. */
+static int ec_sig_der(const uint8_t *sig, size_t len, uint8_t **der)
+{
+	ECDSA_SIG *s = ECDSA_SIG_new();
+	BIGNUM *r = BN_bin2bn(sig, (int)(len / 2), NULL);
+	BIGNUM *ss = BN_bin2bn(sig + len / 2, (int)(len / 2), NULL);
+	int ret = -1;
+	if (s && r && ss && ECDSA_SIG_set0(s, r, ss)) {
+		r = ss = NULL;
+		*der = NULL;
+		ret = i2d_ECDSA_SIG(s, der);
+	}
+	BN_free(r);
+	BN_free(ss);
+	ECDSA_SIG_free(s);
+	return ret;
+}
+
+int validate_crypto_verify(uint8_t alg, const uint8_t *key, size_t keylen,
+			   const uint8_t *data, size_t datalen, const uint8_t *sig, size_t siglen)
+{
+	const EVP_MD *md = NULL;
+	EVP_PKEY *pkey = NULL;
+	uint8_t *der = NULL;
+	switch (alg) {
+	case 5: case 7: md = EVP_sha1(); pkey = rsa_key(key, keylen); break;
+	case 8: md = EVP_sha256(); pkey = rsa_key(key, keylen); break;
+	case 10: md = EVP_sha512(); pkey = rsa_key(key, keylen); break;
+	case 13:
+		md = EVP_sha256();
+		if (siglen != 64)
+			return -EBADMSG;
+		pkey = ec_key("prime256v1", key, keylen, 64);
+		break;
+	case 14:
+		md = EVP_sha384();
+		if (siglen != 96)
+			return -EBADMSG;
+		pkey = ec_key("secp384r1", key, keylen, 96);
+		break;
+	case 15:
+		if (keylen != 32 || siglen != 64)
+			return -EBADMSG;
+		pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, key, keylen);
+		break;
+	case 16:
+		if (keylen != 57 || siglen != 114)
+			return -EBADMSG;
+		pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED448, NULL, key, keylen);
+		break;
+	default:
+		return -ENOTSUP;
+	}
+	if (!pkey)
+		return -EBADMSG;
+	if (alg == 13 || alg == 14) {
+		int dlen = ec_sig_der(sig, siglen, &der);
+		if (dlen < 0) {
+			EVP_PKEY_free(pkey);
+			return -ENOMEM;
+		}
+		sig = der;
+		siglen = (size_t)dlen;
+	}
+	int ret = -EBADMSG;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	if (!ctx)
+		ret = -ENOMEM;
+	else if (EVP_DigestVerifyInit(ctx, NULL, md, NULL, pkey) == 1 &&
+		 EVP_DigestVerify(ctx, sig, siglen, data, datalen) == 1)
+		ret = 0;
+	EVP_MD_CTX_free(ctx);
+	EVP_PKEY_free(pkey);
+	OPENSSL_free(der);
+	return ret;
+}
+
+int validate_crypto_digest(uint8_t type, const uint8_t *data, size_t len, uint8_t *out, size_t outmax)
+{
+	const EVP_MD *md;
+	switch (type) {
+	case 1: md = EVP_sha1(); break;
+	case 2: md = EVP_sha256(); break;
+	case 4: md = EVP_sha384(); break;
+	default: return -ENOTSUP;
+	}
+	if ((size_t)EVP_MD_get_size(md) > outmax)
+		return -ENOMEM;
+	unsigned int olen = 0;
+	if (EVP_Digest(data, len, out, &olen, md, NULL) != 1)
+		return -ENOMEM;
+	return (int)olen;
+}
+
+int validate_crypto_sha1(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen, uint8_t out[20])
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) == 1 &&
+		 EVP_DigestUpdate(ctx, a, alen) == 1 && EVP_DigestUpdate(ctx, b, blen) == 1 &&
+		 EVP_DigestFinal_ex(ctx, out, NULL) == 1;
+	EVP_MD_CTX_free(ctx);
+	return ok ? 0 : -ENOMEM;
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The validate plugin's internals: DNSSEC primitives, trust anchors, the layer. */
+#pragma once
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <kres/kres.h>
+#include <kres/cache.h>
+#include "plugins/validate/crypto.h"
+
+#define VALIDATE_DNSKEY_ZONE   0x0100
+#define VALIDATE_DNSKEY_REVOKE 0x0080
+#define VALIDATE_DNSKEY_SEP    0x0001
+#define VALIDATE_NSEC3_MAX_ITER 150   /* RFC 9276: above this, insecure */
+
+/** A parsed RRSIG RDATA; pointers into the RDATA. */
+struct validate_rrsig {
+	uint16_t covered;
+	uint8_t alg;
+	uint8_t labels;
+	uint32_t orig_ttl, expiration, inception;
+	uint16_t keytag;
+	const uint8_t *signer;
+	const uint8_t *sig;
+	size_t siglen;
+	size_t head_len;   /**< RDATA bytes before the signature */
+};
+
+/* --- dnssec.c --- */
+uint16_t validate_keytag(const uint8_t *rdata, size_t len);
+/** inception <= now <= expiration in serial-number arithmetic (RFC 1982, RFC 4034 3.1.5). */
+bool validate_time_ok(uint32_t now, uint32_t inception, uint32_t expiration);
+int validate_rrsig_parse(const struct kr_rdata *rd, struct validate_rrsig *s);
+/** The data an RRSIG signs (RFC 4034 3.1.8.1, 6.2, 6.3); allocated from mm. */
+int validate_signed_data(const kr_rrset_t *rr, const struct kr_rdata *sigrd,
+			 const struct validate_rrsig *s, kr_mm_t *mm, uint8_t **out, size_t *outlen);
+/** One RRSIG over rr with one of keys. @return 0, -EBADMSG, -ENOTSUP, -ENOMEM. */
+int validate_rrsig_one(const kr_rrset_t *rr, const struct kr_rdata *sigrd, const kr_rrset_t *keys,
+		       uint32_t now, kr_mm_t *mm);
+/** Any RRSIG of sigs over rr. @return 0, -ENOENT (no RRSIG), -ENOTSUP (only unsupported algorithms), -EBADMSG. */
+int validate_rrset(const kr_rrset_t *rr, const kr_rrset_t *sigs, const kr_rrset_t *keys,
+		   uint32_t now, kr_mm_t *mm);
+/** Does DS rdata ds match DNSKEY rdata key of owner? @return 0, -EBADMSG, -ENOTSUP (digest). */
+int validate_ds_match(const uint8_t *owner, const struct kr_rdata *key, const struct kr_rdata *ds);
+bool validate_bitmap_has(const uint8_t *bitmap, size_t len, uint16_t type);
+int validate_nsec3_hash(const uint8_t *name, const uint8_t *salt, uint8_t saltlen, uint16_t iters,
+			uint8_t out[20]);
+
+/* --- ta.c: trust anchors and negative trust anchors (process-wide) --- */
+struct validate_ta {
+	uint8_t name[KR_DNAME_MAXLEN];
+	kr_rrset_t ds;       /**< DS records (malloc) */
+	kr_rrset_t keys;     /**< DNSKEY records (malloc) */
+};
+struct validate {
+	struct validate_ta *ta;
+	unsigned ta_count;
+	uint8_t (*nta)[KR_DNAME_MAXLEN];
+	unsigned nta_count;
+};
+/** Add one "owner [TTL] [IN] DS|DNSKEY rdata" line. @return 0, -EINVAL, -ENOMEM. */
+int validate_ta_add(struct validate *v, const char *line);
+/** @return 0 or -ENOENT. */
+int validate_ta_remove(struct validate *v, const uint8_t *name);
+int validate_nta_set(struct validate *v, const uint8_t (*names)[KR_DNAME_MAXLEN], unsigned n);
+/** The closest anchor at or above name, or NULL. */
+const struct validate_ta *validate_ta_find(const struct validate *v, const uint8_t *name);
+bool validate_nta_covers(const struct validate *v, const uint8_t *name);
+void validate_ta_free(struct validate *v);
+
+/* --- layer.c --- */
+extern const struct kr_layer_api validate_layer;

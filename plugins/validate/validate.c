@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The validate plugin: DNSSEC validation (layer.c) with trust anchors (ta.c).
+ * This file is the ABI glue and the props behind the trust_anchors table
+ * (validate.lua).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+#include "plugins/validate/validate-impl.h"
+
+/** The IANA root KSK 20326 as DS (public, https://data.iana.org/root-anchors/). */
+#define ROOT_ANCHOR ". 0 IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D"
+
+static char *out_json(json_t *v)
+{
+	if (!v)
+		return NULL;
+	char *t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+	json_decref(v);
+	char *copy = t ? strdup(t) : NULL;
+	json_free_t jfree = NULL;
+	json_get_alloc_funcs(NULL, &jfree);
+	if (t)
+		(jfree ? jfree : free)(t);
+	return copy;
+}
+
+static char *out_error(const char *msg)
+{
+	return out_json(json_pack("{s:s}", "error", msg));
+}
+
+static json_t *args_first(const char *args)
+{
+	if (!args)
+		return NULL;
+	json_t *v = json_loads(args, JSON_DECODE_ANY, NULL);
+	if (json_is_array(v) && json_array_size(v) >= 1) {
+		json_t *f = json_incref(json_array_get(v, 0));
+		json_decref(v);
+		return f;
+	}
+	return v;
+}
+
+static char *prop_ta_add(struct kr_plugin *self, const char *args)
+{
+	json_t *v = args_first(args);
+	if (!json_is_string(v)) {
+		json_decref(v);
+		return out_error("[ta] trust_anchors.add() expects a DS or DNSKEY record as a string");
+	}
+	int ret = validate_ta_add(kr_plugin_data(self), json_string_value(v));
+	json_decref(v);
+	if (ret != 0)
+		return out_error("[ta] trust_anchors.add(): not a DS or DNSKEY record");
+	return out_json(json_true());
+}
+
+static int name_arg(json_t *v, uint8_t *name)
+{
+	return json_is_string(v) && kr_dname_from_str(name, KR_DNAME_MAXLEN, json_string_value(v)) > 0 ? 0 : -EINVAL;
+}
+
+static char *prop_ta_remove(struct kr_plugin *self, const char *args)
+{
+	json_t *v = args_first(args);
+	uint8_t name[KR_DNAME_MAXLEN];
+	int ret = name_arg(v, name);
+	json_decref(v);
+	if (ret != 0)
+		return out_error("[ta] trust_anchors.remove() expects a domain name");
+	return out_json(json_boolean(validate_ta_remove(kr_plugin_data(self), name) == 0));
+}
+
+static char *prop_ta_negative(struct kr_plugin *self, const char *args)
+{
+	json_t *v = args ? json_loads(args, JSON_DECODE_ANY, NULL) : json_array();
+	if (json_is_array(v) && json_array_size(v) == 1 && json_is_array(json_array_get(v, 0))) {
+		json_t *inner = json_incref(json_array_get(v, 0));
+		json_decref(v);
+		v = inner;
+	} else if (json_is_string(v)) {
+		json_t *a = json_array();
+		json_array_append_new(a, v);
+		v = a;
+	} else if (json_is_object(v) && json_object_size(v) == 0) {
+		json_decref(v);
+		v = json_array();
+	}
+	if (!json_is_array(v)) {
+		json_decref(v);
+		return out_error("[ta] trust_anchors.set_insecure() expects a list of domain names");
+	}
+	size_t n = json_array_size(v);
+	uint8_t (*names)[KR_DNAME_MAXLEN] = calloc(n ? n : 1, KR_DNAME_MAXLEN);
+	int ret = names ? 0 : -ENOMEM;
+	for (size_t i = 0; ret == 0 && i < n; ++i)
+		ret = name_arg(json_array_get(v, i), names[i]);
+	json_decref(v);
+	if (ret == 0)
+		ret = validate_nta_set(kr_plugin_data(self), (const uint8_t (*)[KR_DNAME_MAXLEN])names, (unsigned)n);
+	free(names);
+	if (ret != 0)
+		return out_error("[ta] trust_anchors.set_insecure() expects a list of domain names");
+	return out_json(json_true());
+}
+
+static char *prop_ta_summary(struct kr_plugin *self, const char *args)
+{
+	(void)args;
+	const struct validate *v = kr_plugin_data(self);
+	json_t *o = json_object();
+	json_t *neg = json_array();
+	for (unsigned i = 0; i < v->ta_count; ++i) {
+		char name[KR_DNAME_MAXTEXT];
+		kr_dname_to_str(name, sizeof(name), v->ta[i].name);
+		json_t *e = json_pack("{s:i,s:i}", "ds", (int)v->ta[i].ds.rrs.count,
+				      "dnskey", (int)v->ta[i].keys.rrs.count);
+		json_object_set_new(o, name, e);
+	}
+	for (unsigned i = 0; i < v->nta_count; ++i) {
+		char name[KR_DNAME_MAXTEXT];
+		kr_dname_to_str(name, sizeof(name), v->nta[i]);
+		json_array_append_new(neg, json_string(name));
+	}
+	return out_json(json_pack("{s:o,s:o}", "anchors", o, "negative", neg));
+}
+
+static int validate_init_cb(struct kr_plugin *self)
+{
+	struct validate *v = calloc(1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	int ret = validate_ta_add(v, ROOT_ANCHOR);
+	if (ret != 0) {
+		free(v);
+		return ret;
+	}
+	kr_plugin_set_data(self, v);
+	return 0;
+}
+
+static void validate_deinit_cb(struct kr_plugin *self)
+{
+	struct validate *v = kr_plugin_data(self);
+	if (v) {
+		validate_ta_free(v);
+		free(v);
+	}
+	kr_plugin_set_data(self, NULL);
+}
+
+static const struct kr_plugin_prop validate_props[] = {
+	{ "ta_add", prop_ta_add, "add a trust anchor: a DS or DNSKEY record line" },
+	{ "ta_remove", prop_ta_remove, "remove the trust anchors of a name" },
+	{ "ta_negative", prop_ta_negative, "set the negative trust anchors (a list of names)" },
+	{ "ta_summary", prop_ta_summary, "the trust anchors and negative trust anchors" },
+	{ NULL, NULL, NULL },
+};
+
+KR_PLUGIN_DECLARE(
+	.name = "validate",
+	.init = validate_init_cb,
+	.deinit = validate_deinit_cb,
+	.layer = &validate_layer,
+	.props = validate_props,
+);
