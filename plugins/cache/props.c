@@ -5,36 +5,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
+#include "plugins/common/json-out.h"
 #include "plugins/cache/cache-impl.h"
 
 #define GET_MAX 10000   /* entries listed by one get() */
 
-/** JSON text of v, malloc()ed for the caller; v is released. */
-static char *json_out(json_t *v)
-{
-	if (!v)
-		return NULL;
-	char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-	json_decref(v);
-	if (!text)
-		return NULL;
-	char *copy = strdup(text);
-	json_free_t jfree = NULL;
-	json_get_alloc_funcs(NULL, &jfree);
-	(jfree ? jfree : free)(text);
-	return copy;
-}
-
-/** {"error": msg}: the Lua bridge raises it as a Lua error. */
-static char *error_out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *error_out(const char *fmt, ...)
+/** {"error": formatted message}: a Lua error. */
+static char *error_outf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *error_outf(const char *fmt, ...)
 {
 	char msg[CACHE_ERRLEN];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return json_out(json_pack("{s:s}", "error", msg));
+	return error_out(msg);
 }
 
 /** Parse args; NULL gives NULL. @return 0 or -EINVAL. */
@@ -66,20 +51,20 @@ char *cache_prop_open(struct cache *c, const char *args)
 {
 	json_t *v;
 	if (args_load(args, &v) != 0 || !v)
-		return error_out("open(max_size[, uri]): expected a size in bytes");
+		return error_outf("open(max_size[, uri]): expected a size in bytes");
 	const json_t *size = v, *uri = NULL;
 	if (json_is_array(v)) {
 		size = json_array_get(v, 0);
 		uri = json_array_get(v, 1);
 		if (json_array_size(v) > 2 || (uri && !json_is_string(uri) && !json_is_null(uri))) {
 			json_decref(v);
-			return error_out("open(max_size[, uri]): the uri must be a string like 'bdb://.'");
+			return error_outf("open(max_size[, uri]): the uri must be a string like 'bdb://.'");
 		}
 	}
 	uint64_t n;
 	if (uint_from_json(size, 1e15, &n) != 0) {
 		json_decref(v);
-		return error_out("open(max_size[, uri]): max_size must be a whole number of bytes");
+		return error_outf("open(max_size[, uri]): max_size must be a whole number of bytes");
 	}
 	char ustr[1024] = "";
 	if (uri && json_is_string(uri))
@@ -88,10 +73,10 @@ char *cache_prop_open(struct cache *c, const char *args)
 	char path[1024];
 	bool legacy;
 	if (ustr[0] && cache_uri_parse(ustr, path, sizeof(path), &legacy) != 0)
-		return error_out("open(): unsupported storage '%s' (use bdb://PATH)", ustr);
+		return error_outf("open(): unsupported storage '%s' (use bdb://PATH)", ustr);
 	int ret = cache_open(c, (size_t)n, ustr[0] ? ustr : NULL);
 	if (ret != 0)
-		return error_out("open(): cannot open the cache in %s: %s", c->path, kr_strerror(ret));
+		return error_outf("open(): cannot open the cache in %s: %s", c->path, kr_strerror(ret));
 	return json_out(json_true());
 }
 
@@ -108,7 +93,7 @@ char *cache_prop_storage(struct cache *c, const char *args)
 	json_t *v;
 	if (args_load(args, &v) != 0 || !json_is_string(v)) {
 		json_decref(v);
-		return error_out("storage: expected a string like 'bdb://PATH'");
+		return error_outf("storage: expected a string like 'bdb://PATH'");
 	}
 	char uri[1024];
 	snprintf(uri, sizeof(uri), "%s", json_string_value(v));
@@ -169,13 +154,13 @@ char *cache_prop_max_ttl(struct cache *c, const char *args)
 {
 	json_t *v;
 	if (args_load(args, &v) != 0)
-		return error_out("max_ttl([ttl]): invalid argument");
+		return error_outf("max_ttl([ttl]): invalid argument");
 	if (v && !json_is_null(v)) {
 		uint64_t n;
 		int ret = uint_from_json(v, 4294967295.0, &n);
 		json_decref(v);
 		if (ret != 0 || n <= c->min_ttl)
-			return error_out("max_ttl(ttl): ttl must be a whole number in (min_ttl = %u, 4294967295]",
+			return error_outf("max_ttl(ttl): ttl must be a whole number in (min_ttl = %u, 4294967295]",
 					 c->min_ttl);
 		c->max_ttl = (uint32_t)n;
 	}
@@ -186,13 +171,13 @@ char *cache_prop_min_ttl(struct cache *c, const char *args)
 {
 	json_t *v;
 	if (args_load(args, &v) != 0)
-		return error_out("min_ttl([ttl]): invalid argument");
+		return error_outf("min_ttl([ttl]): invalid argument");
 	if (v && !json_is_null(v)) {
 		uint64_t n;
 		int ret = uint_from_json(v, 4294967295.0, &n);
 		json_decref(v);
 		if (ret != 0 || n >= c->max_ttl)
-			return error_out("min_ttl(ttl): ttl must be a whole number in [0, max_ttl = %u)",
+			return error_outf("min_ttl(ttl): ttl must be a whole number in [0, max_ttl = %u)",
 					 c->max_ttl);
 		c->min_ttl = (uint32_t)n;
 	}
@@ -204,16 +189,16 @@ char *cache_prop_prune(struct cache *c, const char *args)
 	json_t *v;
 	uint64_t max = CACHE_DEFAULT_PRUNE;
 	if (args_load(args, &v) != 0)
-		return error_out("prune([max_count]): invalid argument");
+		return error_outf("prune([max_count]): invalid argument");
 	if (v && !json_is_null(v)) {
 		int ret = uint_from_json(v, 1e9, &max);
 		json_decref(v);
 		if (ret != 0 || max == 0)
-			return error_out("prune([max_count]): max_count must be a positive whole number");
+			return error_outf("prune([max_count]): max_count must be a positive whole number");
 	}
 	int n = cache_prune(c, (unsigned)max, cache_now());
 	if (n < 0)
-		return error_out("prune(): the cache is not available: %s", kr_strerror(n));
+		return error_outf("prune(): the cache is not available: %s", kr_strerror(n));
 	return json_out(json_pack("{s:i}", "pruned", n));
 }
 
@@ -384,14 +369,14 @@ char *cache_prop_get(struct cache *c, const char *args)
 	char text[KR_DNAME_MAXTEXT + 8], err[256];
 	struct pattern p;
 	if (arg_string(args, text, sizeof(text)) != 0)
-		return error_out("get(name): expected a name, '*.name' or 'name P'");
+		return error_outf("get(name): expected a name, '*.name' or 'name P'");
 	if (pattern_parse(text, &p, err, sizeof(err)) != 0)
-		return error_out("get('%s'): %s", text, err);
+		return error_outf("get('%s'): %s", text, err);
 	struct get_ctx g = { .p = &p, .out = json_object(), .now = cache_now() };
 	int ret = cache_scan(c, p.prefix, p.plen, get_cb, &g);
 	if (ret != 0) {
 		json_decref(g.out);
-		return error_out("get('%s'): the cache is not available: %s", text, kr_strerror(ret));
+		return error_outf("get('%s'): the cache is not available: %s", text, kr_strerror(ret));
 	}
 	if (json_object_size(g.out) == 0) {
 		json_decref(g.out);
@@ -410,17 +395,17 @@ char *cache_prop_clear(struct cache *c, const char *args)
 	if (!args || !strcmp(args, "null")) {
 		int n = cache_delete_range(c, NULL, 0, NULL, NULL);
 		if (n < 0)
-			return error_out("clear(): the cache is not available: %s", kr_strerror(n));
+			return error_outf("clear(): the cache is not available: %s", kr_strerror(n));
 		return json_out(json_true());
 	}
 	char text[KR_DNAME_MAXTEXT + 8], err[256];
 	struct pattern p;
 	if (arg_string(args, text, sizeof(text)) != 0)
-		return error_out("clear([name]): expected a name, '*.name' or 'name P'");
+		return error_outf("clear([name]): expected a name, '*.name' or 'name P'");
 	if (pattern_parse(text, &p, err, sizeof(err)) != 0)
-		return error_out("clear('%s'): %s", text, err);
+		return error_outf("clear('%s'): %s", text, err);
 	int n = cache_delete_range(c, p.prefix, p.plen, keep_cb, &p);
 	if (n < 0)
-		return error_out("clear('%s'): the cache is not available: %s", text, kr_strerror(n));
+		return error_outf("clear('%s'): the cache is not available: %s", text, kr_strerror(n));
 	return json_out(json_true());
 }

@@ -4,32 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
+#include "plugins/common/json-out.h"
 #include "plugins/hints/hints-impl.h"
 
 #define ARGS_MAX 4096
-
-/** JSON text of v, malloc()ed for the caller; v is released. */
-static char *json_out(json_t *v)
-{
-	if (!v)
-		return NULL;
-	char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-	json_decref(v);
-	if (!text)
-		return NULL;
-	/* jansson may have its own allocator: hand out plain malloc() memory. */
-	char *copy = strdup(text);
-	json_free_t jfree = NULL;
-	json_get_alloc_funcs(NULL, &jfree);
-	(jfree ? jfree : free)(text);
-	return copy;
-}
-
-/** {"error": msg}: the Lua bridge raises it as a Lua error. */
-static char *error_out(const char *msg)
-{
-	return json_out(json_pack("{s:s}", "error", msg));
-}
 
 /** Log and return {"error": ...}. */
 #define FAIL(...) do { \

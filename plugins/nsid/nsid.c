@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
+#include "plugins/common/json-out.h"
 #include <kres/kres.h>
 
 /** Longest identifier accepted (an EDNS option carries at most 65535 bytes; keep it small). */
@@ -74,19 +75,6 @@ static int nsid_config_cb(struct kr_plugin *self, const char *json)
 	return ret;
 }
 
-/** JSON text malloc()ed for the caller; v is released. */
-static char *json_out(json_t *v)
-{
-	char *text = v ? json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
-	json_decref(v);
-	char *copy = text ? strdup(text) : NULL;
-	json_free_t jfree = NULL;
-	json_get_alloc_funcs(NULL, &jfree);
-	if (text)
-		(jfree ? jfree : free)(text);
-	return copy;
-}
-
 /** nsid.name([id]): set the identifier (string, or false to stop sending one); return it. */
 static char *nsid_prop_name(struct kr_plugin *self, const char *args)
 {
@@ -97,7 +85,7 @@ static char *nsid_prop_name(struct kr_plugin *self, const char *args)
 			char msg[128];
 			snprintf(msg, sizeof(msg), "nsid.name() expects a string of at most %d bytes, or false",
 				 NSID_MAXLEN);
-			return json_out(json_pack("{s:s}", "error", ret == -EINVAL ? msg : kr_strerror(ret)));
+			return error_out(ret == -EINVAL ? msg : kr_strerror(ret));
 		}
 	}
 	return json_out(n->name ? json_stringn(n->name, n->len) : json_false());

@@ -266,7 +266,3 @@ char *policy_prop_rpz_check(struct policy_ruleset *rs, const char *args);
 /** Log "[policy] ..." (error level) and keep the text in err (may be NULL). */
 void policy_error(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/** JSON text of v (released), malloc()ed; NULL stays NULL. */
-char *policy_json_out(struct json_t *v);
-/** {"error": msg} as JSON text. */
-char *policy_json_error(const char *msg);

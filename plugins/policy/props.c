@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <jansson.h>
+#include "plugins/common/json-out.h"
 #include "plugins/policy/policy-impl.h"
 
 static const char *filter_names[] = {
@@ -27,14 +28,14 @@ char *policy_prop_rule_add(struct policy_ruleset *rs, const char *args)
 	char err[POLICY_ERRLEN];
 	int id = policy_ruleset_add(rs, args, err, sizeof(err));
 	if (id < 0)
-		return policy_json_error(id == -ENOMEM ? "out of memory" : err);
-	return policy_json_out(json_integer(id));
+		return error_out(id == -ENOMEM ? "out of memory" : err);
+	return json_out(json_integer(id));
 }
 
 char *policy_prop_rule_del(struct policy_ruleset *rs, const char *args)
 {
 	uint32_t id = id_arg(args);
-	return policy_json_out(json_boolean(id && policy_ruleset_del(rs, id) == 0));
+	return json_out(json_boolean(id && policy_ruleset_del(rs, id) == 0));
 }
 
 char *policy_prop_rules(struct policy_ruleset *rs, const char *args)
@@ -54,28 +55,28 @@ char *policy_prop_rules(struct policy_ruleset *rs, const char *args)
 		}
 		json_array_append_new(list, o);
 	}
-	return policy_json_out(list);
+	return json_out(list);
 }
 
 char *policy_prop_rpz_check(struct policy_ruleset *rs, const char *args)
 {
 	struct policy_rule *r = policy_ruleset_get(rs, id_arg(args));
 	if (!r || !r->rpz)
-		return policy_json_out(json_false());
+		return json_out(json_false());
 	struct stat st;
 	if (stat(r->rpz->path, &st) != 0 ||
 	    (st.st_mtim.tv_sec == r->rpz->mtime.tv_sec && st.st_mtim.tv_nsec == r->rpz->mtime.tv_nsec))
-		return policy_json_out(json_false());
+		return json_out(json_false());
 	char err[POLICY_ERRLEN];
 	struct policy_rpz *z = policy_rpz_load(r->rpz->path, err, sizeof(err));
 	if (!z) {
 		/* Keep serving the old data; try again when the file changes next. */
 		kr_log_error(policy, "rpz reload failed, keeping the previous data: %s", err);
 		r->rpz->mtime = st.st_mtim;
-		return policy_json_out(json_false());
+		return json_out(json_false());
 	}
 	kr_log_info(policy, "rpz %s reloaded: %u triggers", z->path, z->entries);
 	policy_rpz_free(r->rpz);
 	r->rpz = z;
-	return policy_json_out(json_true());
+	return json_out(json_true());
 }

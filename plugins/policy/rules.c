@@ -21,27 +21,6 @@ void policy_error(char *err, size_t errlen, const char *fmt, ...)
 		snprintf(err, errlen, "%s", msg);
 }
 
-char *policy_json_out(json_t *v)
-{
-	if (!v)
-		return NULL;
-	char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-	json_decref(v);
-	if (!text)
-		return NULL;
-	/* jansson may have its own allocator: hand out plain malloc() memory. */
-	char *copy = strdup(text);
-	json_free_t jfree = NULL;
-	json_get_alloc_funcs(NULL, &jfree);
-	(jfree ? jfree : free)(text);
-	return copy;
-}
-
-char *policy_json_error(const char *msg)
-{
-	return policy_json_out(json_pack("{s:s}", "error", msg));
-}
-
 /* --- addresses --- */
 
 int policy_addr_parse(const char *text, union kr_sockaddr *out)

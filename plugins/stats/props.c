@@ -5,27 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
+#include "plugins/common/json-out.h"
 #include "plugins/stats/stats-impl.h"
-
-static char *json_out(json_t *v)
-{
-	if (!v)
-		return NULL;
-	char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-	json_decref(v);
-	if (!text)
-		return NULL;
-	char *copy = strdup(text);
-	json_free_t jfree = NULL;
-	json_get_alloc_funcs(NULL, &jfree);
-	(jfree ? jfree : free)(text);
-	return copy;
-}
-
-static char *error_out(const char *msg)
-{
-	return json_out(json_pack("{s:s}", "error", msg));
-}
 
 static json_t *args_load(const char *args)
 {

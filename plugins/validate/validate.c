@@ -7,29 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
+#include "plugins/common/json-out.h"
 #include "plugins/validate/validate-impl.h"
 
 /** The IANA root KSK 20326 as DS (public, https://data.iana.org/root-anchors/). */
 #define ROOT_ANCHOR ". 0 IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D"
-
-static char *out_json(json_t *v)
-{
-	if (!v)
-		return NULL;
-	char *t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-	json_decref(v);
-	char *copy = t ? strdup(t) : NULL;
-	json_free_t jfree = NULL;
-	json_get_alloc_funcs(NULL, &jfree);
-	if (t)
-		(jfree ? jfree : free)(t);
-	return copy;
-}
-
-static char *out_error(const char *msg)
-{
-	return out_json(json_pack("{s:s}", "error", msg));
-}
 
 static json_t *args_first(const char *args)
 {
@@ -49,13 +31,13 @@ static char *prop_ta_add(struct kr_plugin *self, const char *args)
 	json_t *v = args_first(args);
 	if (!json_is_string(v)) {
 		json_decref(v);
-		return out_error("[ta] trust_anchors.add() expects a DS or DNSKEY record as a string");
+		return error_out("[ta] trust_anchors.add() expects a DS or DNSKEY record as a string");
 	}
 	int ret = validate_ta_add(kr_plugin_data(self), json_string_value(v));
 	json_decref(v);
 	if (ret != 0)
-		return out_error("[ta] trust_anchors.add(): not a DS or DNSKEY record");
-	return out_json(json_true());
+		return error_out("[ta] trust_anchors.add(): not a DS or DNSKEY record");
+	return json_out(json_true());
 }
 
 static int name_arg(json_t *v, uint8_t *name)
@@ -70,8 +52,8 @@ static char *prop_ta_remove(struct kr_plugin *self, const char *args)
 	int ret = name_arg(v, name);
 	json_decref(v);
 	if (ret != 0)
-		return out_error("[ta] trust_anchors.remove() expects a domain name");
-	return out_json(json_boolean(validate_ta_remove(kr_plugin_data(self), name) == 0));
+		return error_out("[ta] trust_anchors.remove() expects a domain name");
+	return json_out(json_boolean(validate_ta_remove(kr_plugin_data(self), name) == 0));
 }
 
 static char *prop_ta_negative(struct kr_plugin *self, const char *args)
@@ -91,7 +73,7 @@ static char *prop_ta_negative(struct kr_plugin *self, const char *args)
 	}
 	if (!json_is_array(v)) {
 		json_decref(v);
-		return out_error("[ta] trust_anchors.set_insecure() expects a list of domain names");
+		return error_out("[ta] trust_anchors.set_insecure() expects a list of domain names");
 	}
 	size_t n = json_array_size(v);
 	uint8_t (*names)[KR_DNAME_MAXLEN] = calloc(n ? n : 1, KR_DNAME_MAXLEN);
@@ -103,8 +85,8 @@ static char *prop_ta_negative(struct kr_plugin *self, const char *args)
 		ret = validate_nta_set(kr_plugin_data(self), (const uint8_t (*)[KR_DNAME_MAXLEN])names, (unsigned)n);
 	free(names);
 	if (ret != 0)
-		return out_error("[ta] trust_anchors.set_insecure() expects a list of domain names");
-	return out_json(json_true());
+		return error_out("[ta] trust_anchors.set_insecure() expects a list of domain names");
+	return json_out(json_true());
 }
 
 static char *prop_ta_summary(struct kr_plugin *self, const char *args)
@@ -125,7 +107,7 @@ static char *prop_ta_summary(struct kr_plugin *self, const char *args)
 		kr_dname_to_str(name, sizeof(name), v->nta[i]);
 		json_array_append_new(neg, json_string(name));
 	}
-	return out_json(json_pack("{s:o,s:o}", "anchors", o, "negative", neg));
+	return json_out(json_pack("{s:o,s:o}", "anchors", o, "negative", neg));
 }
 
 static int validate_init_cb(struct kr_plugin *self)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
+#include "plugins/common/json-out.h"
 #include "plugins/view/view-impl.h"
 
 static int view_init_cb(struct kr_plugin *self)
@@ -84,8 +85,8 @@ static char *add_prop(struct kr_plugin *self, const char *args, bool tsig)
 	free(rule);
 	json_decref(j);
 	if (id < 0)
-		return policy_json_error(id == -ENOMEM ? "out of memory" : err);
-	return policy_json_out(json_integer(id));
+		return error_out(id == -ENOMEM ? "out of memory" : err);
+	return json_out(json_integer(id));
 }
 
 static char *prop_rule_addr(struct kr_plugin *self, const char *args)
@@ -117,7 +118,7 @@ static char *prop_views(struct kr_plugin *self, const char *args)
 		json_array_append_new(list, json_pack("{s:s, s:I}", key ? "key" : "subnet", text,
 						      "rules", (json_int_t)e->rules.count));
 	}
-	return policy_json_out(list);
+	return json_out(list);
 }
 
 static const struct kr_plugin_prop props[] = {
