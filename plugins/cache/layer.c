@@ -468,8 +468,13 @@ enum kr_layer_state cache_finish(struct cache *c, struct kr_layer_ctx *ctx)
 	struct pending *p = kr_request_data(ctx->req, ctx->plugin);
 	if (!c || !p || p->count == 0)
 		return ctx->state;
+	/* Data of a sub-query that never completed (a layer failed it: rebinding,
+	 * limits, an error) is not stored; bogus data is, ranked so, never served. */
+	unsigned kept = 0;
 	for (unsigned i = 0; i < p->count; ++i) {
 		uint64_t f = p->qry[i]->flags;
+		if (!(f & (KR_QF_RESOLVED | KR_QF_DNSSEC_BOGUS)))
+			continue;
 		uint8_t rank = p->w[i].hdr.rank & KR_RANK_BASE_MASK;
 		if (f & KR_QF_DNSSEC_BOGUS)
 			rank |= KR_RANK_BOGUS;
@@ -477,8 +482,12 @@ enum kr_layer_state cache_finish(struct cache *c, struct kr_layer_ctx *ctx)
 			rank |= KR_RANK_INSECURE;
 		p->w[i].hdr.rank = rank;
 		cache_entry_set_rank((uint8_t *)p->w[i].val, rank);
+		p->w[kept] = p->w[i];
+		p->qry[kept] = p->qry[i];
+		++kept;
 	}
-	cache_put(c, p->w, p->count, cache_now());
+	if (kept)
+		cache_put(c, p->w, kept, cache_now());
 	p->count = 0;
 	return ctx->state;
 }

@@ -32,9 +32,13 @@ def test_rebinding(kresd, fake_auth):
         assert not r.answer
         txt = [rr for rr in r.additional if rr.rdtype == dns.rdatatype.TXT]
         assert txt and 'rebinding' in txt[0][0].to_text()
-    # Again (nothing of it was cached): still refused.
+    # Again: still refused, and nothing of a refused answer went into the cache.
     q, r = k.query('inside.lab.', 'A')
     assert r.rcode() == dns.rcode.REFUSED
+    cached = "next(cache.get('%s') or {}) ~= nil"
+    for name in ('inside.lab', 'loop6.lab', 'ula.lab', 'alias.lab'):
+        assert k.cli(cached % name) == 'false\n', name
+    assert k.cli(cached % 'public.lab') == 'true\n'
     # Local data is not upstream data: hints answer private addresses.
     q, r = k.query('router.lan.', 'A')
     assert r.rcode() == dns.rcode.NOERROR and r.answer[0][0].to_text() == '192.168.1.1'
