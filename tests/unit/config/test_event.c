@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "config/config.h"
 #include "core/net/worker.h"
+#include "tests/unit/config/lua_check.h"
 
 static uv_loop_t loop;
 
@@ -41,36 +42,6 @@ static void teardown(void)
 	uv_run(&loop, UV_RUN_DEFAULT);
 	ck_assert_int_eq(uv_loop_close(&loop), 0);
 }
-
-static const char *lua_run(const char *fmt, ...)
-{
-	static char msg[2048];
-	char code[2048];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(code, sizeof(code), fmt, ap);
-	va_end(ap);
-	lua_State *L = the_daemon.L;
-	int top = lua_gettop(L);
-	const char *ret = NULL;
-	if (luaL_loadstring(L, code) != 0 || lua_pcall(L, 0, 0, 0) != 0) {
-		snprintf(msg, sizeof(msg), "%s", lua_tostring(L, -1));
-		ret = msg;
-	}
-	lua_settop(L, top);
-	return ret;
-}
-
-#define ck_ok(...) do { \
-		const char *err_ = lua_run(__VA_ARGS__); \
-		ck_assert_msg(err_ == NULL, "%s", err_); \
-	} while (0)
-
-#define ck_fails(part, ...) do { \
-		const char *err_ = lua_run(__VA_ARGS__); \
-		ck_assert_msg(err_ != NULL, "no error, expected '%s'", (part)); \
-		ck_assert_msg(strstr(err_, (part)) != NULL, "'%s' lacks '%s'", err_, (part)); \
-	} while (0)
 
 #define ck_lua(...) do { \
 		char cond_[1024]; \
