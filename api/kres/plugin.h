@@ -35,7 +35,9 @@ enum kr_layer_state {
 	KR_STATE_PRODUCE = 1 << 1, /**< nothing decided yet: produce (next step) */
 	KR_STATE_DONE = 1 << 2,    /**< the current sub-query is answered */
 	KR_STATE_FAIL = 1 << 3,    /**< the request fails: SERVFAIL (REFUSED for class CH) */
-	KR_STATE_YIELD = 1 << 4,   /**< sub-queries were pushed: stop this step, resume with them */
+	KR_STATE_YIELD = 1 << 4,   /**< sub-queries were pushed: stop this step, resume with them
+	                                (in consume, later layers still see the answer with this
+	                                state and may only return YIELD or FAIL) */
 };
 
 /** What a layer callback receives. @note owned by the engine, valid during the call. */

@@ -8,7 +8,7 @@ enum layer_step { STEP_BEGIN, STEP_RESET, STEP_CONSUME, STEP_PRODUCE, STEP_FINIS
 
 /**
  * Call one callback of every plugin's layer in order, threading the state
- * through; YIELD stops the walk.
+ * through; YIELD stops the walk, except in consume (see below).
  */
 static enum kr_layer_state run_layers(struct kr_request *req, enum layer_step step,
 				      enum kr_layer_state state, kr_pkt_t *pkt)
@@ -37,8 +37,13 @@ static enum kr_layer_state run_layers(struct kr_request *req, enum layer_step st
 		}
 		if (cb)
 			state = cb(&lctx);
-		if (state == KR_STATE_YIELD)
+		if (state == KR_STATE_YIELD && step != STEP_CONSUME)
 			break;
+		/* In consume the later layers still see the answer a YIELD came from
+		 * (validate checks the CNAME link iterate leaves behind); they may
+		 * push more sub-queries or fail the request, nothing else. */
+		if (lctx.state == KR_STATE_YIELD && state != KR_STATE_FAIL)
+			state = KR_STATE_YIELD;
 	}
 	return state;
 }
@@ -137,6 +142,17 @@ static bool answer_has_type(const kr_pkt_t *resp, uint16_t qtype)
  * when a CNAME chain ends in NODATA) its authority section (SOA and proofs).
  * AA stays only on answers made inside kresd (local data).
  */
+/** NSEC, NSEC3, or an RRSIG over one of them. */
+static bool is_denial(const kr_rrset_t *rr)
+{
+	uint16_t type = rr->type;
+	if (type == KR_TYPE_RRSIG) {
+		const struct kr_rdata *rd = kr_rdataset_first(&rr->rrs);
+		type = rd && rd->len >= 2 ? (uint16_t)(rd->data[0] << 8 | rd->data[1]) : 0;
+	}
+	return type == KR_TYPE_NSEC || type == KR_TYPE_NSEC3;
+}
+
 static int answer_copy(struct kr_request *req, const kr_pkt_t *resp, uint16_t qtype, bool local)
 {
 	kr_pkt_t *a = req->answer;
@@ -144,7 +160,11 @@ static int answer_copy(struct kr_request *req, const kr_pkt_t *resp, uint16_t qt
 	kr_pkt_set_rcode(a, rcode);
 	kr_pkt_set_flag(a, KR_PKT_AA, local && kr_pkt_flag(resp, KR_PKT_AA));
 	bool negative = rcode != KR_RCODE_NOERROR || !answer_has_type(resp, qtype);
-	int last = negative ? KR_SECTION_AUTHORITY : KR_SECTION_ANSWER;
+	/* RFC 4035 3.2.1: DNSSEC records only for clients that set DO (or asked for them);
+	 * for them a positive answer keeps its proofs (a wildcard expansion's NSEC/NSEC3). */
+	const kr_pkt_t *q = req->qsource.packet;
+	bool dnssec = q && q->opt && kr_edns_do(q->opt);
+	int last = negative || dnssec ? KR_SECTION_AUTHORITY : KR_SECTION_ANSWER;
 	for (int s = KR_SECTION_ANSWER; s <= last; ++s) {
 		uint16_t n = kr_pkt_count(resp, s);
 		if (n && a->current < (enum kr_section)s) {
@@ -155,6 +175,11 @@ static int answer_copy(struct kr_request *req, const kr_pkt_t *resp, uint16_t qt
 		for (uint16_t i = 0; i < n; ++i) {
 			const kr_rrset_t *rr = kr_pkt_rr(resp, s, i);
 			if (rr->type == KR_TYPE_OPT)
+				continue;
+			if (s == KR_SECTION_AUTHORITY && !negative && !is_denial(rr))
+				continue;
+			if (!dnssec && rr->type != qtype && (rr->type == KR_TYPE_RRSIG || rr->type == KR_TYPE_NSEC ||
+							     rr->type == KR_TYPE_NSEC3))
 				continue;
 			int ret = kr_pkt_put(a, rr);
 			if (ret != 0)

@@ -496,8 +496,13 @@ static enum kr_layer_state follow_cname(struct kr_layer_ctx *ctx, struct kr_quer
 {
 	struct kr_request *req = ctx->req;
 	if (!qry->parent) {
-		/* The client's chain: its links go to the answer now, the target's answer follows. */
+		/* The client's chain: its links go to the answer now, the target's answer follows
+		 * (signatures only for a client that set DO, RFC 4035 3.2.1). */
+		const kr_pkt_t *q = req->qsource.packet;
+		bool dnssec = q && q->opt && kr_edns_do(q->opt);
 		for (uint16_t i = 0; i < res->chain_len; ++i) {
+			if (!dnssec && res->chain[i]->type == KR_TYPE_RRSIG && qry->stype != KR_TYPE_RRSIG)
+				continue;
 			kr_rrset_t *rr = kr_rrset_copy(res->chain[i], req->pool);
 			if (!rr || kr_pkt_put(req->answer, rr) != 0)
 				return KR_STATE_FAIL;

@@ -17,19 +17,47 @@
 #define GROUP "validate"
 #define MAX_SETS 64
 #define MAX_ZONES 32
+#define MAX_LINKS 16
+#define MAX_REFERRALS 8
 
-enum zstate { Z_UNKNOWN = 0, Z_DS, Z_SECURE, Z_INSECURE, Z_BOGUS };
+/* Z_NOTCUT: a name probed with a DS query that turned out to be no zone cut. */
+enum zstate { Z_UNKNOWN = 0, Z_DS, Z_SECURE, Z_INSECURE, Z_BOGUS, Z_NOTCUT };
 
 struct zone {
 	uint8_t *name;
 	enum zstate state;
 	kr_rrset_t *ds;
+	kr_rrset_t *anchor_keys;   /**< a DNSKEY trust anchor: the zone's key set must be signed by one */
 	kr_rrset_t *keys;
+};
+
+/** An answer to judge, its RR sets copied to the request's arena. */
+struct answer {
+	struct set *s;
+	int n;
+	uint16_t rcode;
+	bool link;   /**< a CNAME link of the client's chain, followed elsewhere by iterate */
+};
+
+/** A CNAME link whose zone's keys were not known when it arrived. */
+struct pending_link {
+	struct kr_query *qry;
+	struct answer a;
+};
+
+/** A referral's authority section (DS or its absence proof) kept for the child zone. */
+struct referral {
+	uint8_t *child;
+	struct answer a;
 };
 
 struct req_state {
 	struct zone zones[MAX_ZONES];
 	unsigned nzones;
+	struct referral refs[MAX_REFERRALS];
+	unsigned nrefs;
+	struct pending_link pending[MAX_LINKS];
+	unsigned npending;
 	uint32_t now;
 };
 
@@ -121,8 +149,11 @@ static int gather(const kr_pkt_t *pkt, struct set *s, kr_mm_t *mm)
 					if (n == MAX_SETS)
 						return -ENOSPC;
 					memset(&s[n], 0, sizeof(s[n]));
-					kr_rrset_init(&s[n].rr, rr->owner, type, KR_CLASS_IN, rr->ttl);
-					kr_rrset_init(&s[n].sigs, rr->owner, KR_TYPE_RRSIG, KR_CLASS_IN, rr->ttl);
+					uint8_t *owner = kr_dname_copy(rr->owner, mm);   /* outlives the packet */
+					if (!owner)
+						return -ENOMEM;
+					kr_rrset_init(&s[n].rr, owner, type, KR_CLASS_IN, rr->ttl);
+					kr_rrset_init(&s[n].sigs, owner, KR_TYPE_RRSIG, KR_CLASS_IN, rr->ttl);
 					s[n].section = sec;
 					++n;
 				}
@@ -173,13 +204,11 @@ static enum zstate trust_of(struct kr_layer_ctx *ctx, struct req_state *r, const
 	if (z->state != Z_UNKNOWN)
 		return z->state;
 	if (kr_dname_eq(name, ta->name)) {
-		if (ta->keys.rrs.count && !ta->ds.rrs.count) {
-			z->keys = kr_rrset_copy(&ta->keys, req->pool);
-			z->state = z->keys ? Z_SECURE : Z_BOGUS;
-			return z->state;
-		}
-		z->ds = kr_rrset_copy(&ta->ds, req->pool);
-		z->state = z->ds ? Z_DS : Z_BOGUS;
+		if (ta->ds.rrs.count)
+			z->ds = kr_rrset_copy(&ta->ds, req->pool);
+		if (ta->keys.rrs.count)
+			z->anchor_keys = kr_rrset_copy(&ta->keys, req->pool);
+		z->state = z->ds || z->anchor_keys ? Z_DS : Z_BOGUS;
 	}
 	/* Keys validated earlier and cached with the SECURE rank. */
 	const struct kr_cache_api *c = kr_service_get(KR_SERVICE_CACHE);
@@ -230,11 +259,32 @@ static enum kr_layer_state fetch_keys(struct kr_layer_ctx *ctx, struct kr_query 
 	return KR_STATE_YIELD;
 }
 
+/** Does the one key k sign the key set? */
+static bool key_signs(const struct set *keys, const struct kr_rdata *k, uint32_t now, kr_mm_t *mm)
+{
+	kr_rrset_t one;
+	kr_rrset_init(&one, keys->rr.owner, KR_TYPE_DNSKEY, KR_CLASS_IN, 0);
+	return kr_rrset_add_rdata(&one, k->data, k->len, mm) == 0 &&
+	       validate_rrset(&keys->rr, &keys->sigs, &one, now, mm) == 0;
+}
+
 /** Validate a DNSKEY set of zone z against its DS (or anchor). */
 static enum zstate check_dnskey(struct req_state *r, struct zone *z, const struct set *keys, kr_mm_t *mm)
 {
 	bool usable = false;
-	for (const struct kr_rdata *ds = kr_rdataset_first(&z->ds->rrs); ds; ds = kr_rdataset_next(&z->ds->rrs, ds)) {
+	if (z->anchor_keys) {
+		/* A DNSKEY anchor: one of its keys signs the zone's key set. */
+		for (const struct kr_rdata *k = kr_rdataset_first(&z->anchor_keys->rrs); k;
+		     k = kr_rdataset_next(&z->anchor_keys->rrs, k)) {
+			if (k->len < 5 || !validate_crypto_alg_supported(k->data[3]))
+				continue;
+			usable = true;
+			if (key_signs(keys, k, r->now, mm))
+				return Z_SECURE;
+		}
+	}
+	for (const struct kr_rdata *ds = z->ds ? kr_rdataset_first(&z->ds->rrs) : NULL; ds;
+	     ds = kr_rdataset_next(&z->ds->rrs, ds)) {
 		if (ds->len < 5 || !validate_crypto_alg_supported(ds->data[2]))
 			continue;
 		for (const struct kr_rdata *k = kr_rdataset_first(&keys->rr.rrs); k; k = kr_rdataset_next(&keys->rr.rrs, k)) {
@@ -244,11 +294,7 @@ static enum zstate check_dnskey(struct req_state *r, struct zone *z, const struc
 			if (ret != 0)
 				continue;
 			usable = true;
-			kr_rrset_t one;
-			kr_rrset_init(&one, keys->rr.owner, KR_TYPE_DNSKEY, KR_CLASS_IN, 0);
-			if (kr_rrset_add_rdata(&one, k->data, k->len, mm) != 0)
-				return Z_BOGUS;
-			if (validate_rrset(&keys->rr, &keys->sigs, &one, r->now, mm) == 0)
+			if (key_signs(keys, k, r->now, mm))
 				return Z_SECURE;
 		}
 		if (ds->data[3] == 1 || ds->data[3] == 2 || ds->data[3] == 4)
@@ -257,116 +303,57 @@ static enum zstate check_dnskey(struct req_state *r, struct zone *z, const struc
 	return usable ? Z_BOGUS : Z_INSECURE;
 }
 
-/** NSEC or NSEC3 proof that name has no type (NODATA); for DS also an opt-out span. */
-static int nodata_proof(const struct set *s, int n, const uint8_t *name, uint16_t type)
+/**
+ * The labels field of a set's RRSIGs when the set is a wildcard expansion,
+ * else -1. The smallest of all RRSIGs counts: an added RRSIG can only ask for
+ * a proof, never waive one.
+ */
+static int expansion_labels(const struct set *st)
 {
+	int owner_labels = kr_dname_labels(st->rr.owner);
+	if (st->rr.owner[0] == 1 && st->rr.owner[1] == '*')
+		--owner_labels;   /* the wildcard's own records */
+	int min = owner_labels;
+	for (const struct kr_rdata *rd = kr_rdataset_first(&st->sigs.rrs); rd; rd = kr_rdataset_next(&st->sigs.rrs, rd)) {
+		struct validate_rrsig p;
+		if (validate_rrsig_parse(rd, &p) == 0 && p.labels < min)
+			min = p.labels;
+	}
+	return min < owner_labels ? min : -1;
+}
+
+/** The NSEC/NSEC3 sets of the authority section, not expanded from wildcards. */
+static void denial_collect(const struct set *s, int n, const uint8_t *zone, struct validate_denial_ctx *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->zone = zone;
 	for (int i = 0; i < n; ++i) {
-		if (s[i].section != KR_SECTION_AUTHORITY || s[i].rr.type != KR_TYPE_NSEC)
+		if (s[i].section != KR_SECTION_AUTHORITY || expansion_labels(&s[i]) >= 0)
 			continue;
-		if (!kr_dname_eq(s[i].rr.owner, name))
-			continue;
+		if (s[i].rr.type == KR_TYPE_NSEC && d->nsec_count < VALIDATE_DENIAL_MAX)
+			d->nsec[d->nsec_count++] = &s[i].rr;
+		else if (s[i].rr.type == KR_TYPE_NSEC3 && d->nsec3_count < VALIDATE_DENIAL_MAX)
+			d->nsec3[d->nsec3_count++] = &s[i].rr;
+	}
+}
+
+/** Follow the CNAME links of the answer section from name; the last target. */
+static const uint8_t *chain_target(const struct set *s, int n, const uint8_t *name)
+{
+	for (int hops = 0; hops < n; ++hops) {
+		int i;
+		for (i = 0; i < n; ++i)
+			if (s[i].section == KR_SECTION_ANSWER && s[i].rr.type == KR_TYPE_CNAME &&
+			    kr_dname_eq(s[i].rr.owner, name))
+				break;
+		if (i == n)
+			return name;
 		const struct kr_rdata *rd = kr_rdataset_first(&s[i].rr.rrs);
-		int nl = kr_dname_check(rd->data, rd->len);
-		if (nl <= 0)
-			continue;
-		const uint8_t *bm = rd->data + nl;
-		size_t bl = rd->len - (size_t)nl;
-		if (!validate_bitmap_has(bm, bl, type) && !validate_bitmap_has(bm, bl, KR_TYPE_CNAME) &&
-		    !(type == KR_TYPE_DS && validate_bitmap_has(bm, bl, KR_TYPE_SOA)))
-			return 0;
+		if (!rd || kr_dname_check(rd->data, rd->len) <= 0)
+			return name;
+		name = rd->data;
 	}
-	/* NSEC3: a matching hash; for DS, an opt-out span covering the next closer name. */
-	for (int pass = 0; pass < 2; ++pass) {
-		for (int i = 0; i < n; ++i) {
-			if (s[i].section != KR_SECTION_AUTHORITY || s[i].rr.type != KR_TYPE_NSEC3)
-				continue;
-			const struct kr_rdata *rd = kr_rdataset_first(&s[i].rr.rrs);
-			if (rd->len < 6 || rd->data[0] != 1)
-				continue;
-			uint8_t flags = rd->data[1];
-			uint16_t iters = (uint16_t)(rd->data[2] << 8 | rd->data[3]);
-			uint8_t sl = rd->data[4];
-			if (iters > VALIDATE_NSEC3_MAX_ITER)
-				return -ENOTSUP;
-			if (5u + sl + 1 > rd->len)
-				continue;
-			uint8_t hl = rd->data[5 + sl];
-			const uint8_t *next = rd->data + 6 + sl;
-			if (6u + sl + hl > rd->len || hl != 20)
-				continue;
-			const uint8_t *bm = next + hl;
-			size_t bl = rd->len - (6u + sl + hl);
-			/* owner's first label: base32hex of the hash */
-			const uint8_t *o = s[i].rr.owner;
-			if (o[0] != 32)
-				continue;
-			uint8_t own[20];
-			int bad = 0;
-			for (int b = 0, acc = 0, bits = 0, k = 0; b < 32; ++b) {
-				int c = o[1 + b] | 0x20, v;
-				if (c >= '0' && c <= '9') v = c - '0';
-				else if (c >= 'a' && c <= 'v') v = c - 'a' + 10;
-				else { bad = 1; break; }
-				acc = (acc << 5) | v;
-				bits += 5;
-				if (bits >= 8) {
-					own[k++] = (uint8_t)(acc >> (bits - 8));
-					bits -= 8;
-				}
-			}
-			if (bad)
-				continue;
-			const uint8_t *zone = o + 33;
-			if (!kr_dname_in(name, zone))
-				continue;
-			uint8_t h[20];
-			if (pass == 0) {
-				if (validate_nsec3_hash(name, rd->data + 5, sl, iters, h) != 0)
-					continue;
-				if (memcmp(h, own, 20) == 0 && !validate_bitmap_has(bm, bl, type) &&
-				    !validate_bitmap_has(bm, bl, KR_TYPE_CNAME) &&
-				    !(type == KR_TYPE_DS && validate_bitmap_has(bm, bl, KR_TYPE_SOA)))
-					return 0;
-			} else if (type == KR_TYPE_DS && (flags & 1)) {
-				/* Opt-out: the next closer name of the closest provable encloser is covered. */
-				const uint8_t *nc = name, *ce = kr_dname_parent(name);
-				while (ce && kr_dname_in(ce, zone)) {
-					if (validate_nsec3_hash(ce, rd->data + 5, sl, iters, h) != 0)
-						break;
-					bool match = false;
-					for (int j = 0; j < n && !match; ++j)
-						if (s[j].rr.type == KR_TYPE_NSEC3 && s[j].rr.owner[0] == 32) {
-							/* compare by re-encoding is costly: compare owner text */
-							static const char b32[] = "0123456789abcdefghijklmnopqrstuv";
-							char enc[33];
-							for (int b = 0; b < 32; ++b) {
-								int bit = b * 5, v = 0;
-								for (int q = 0; q < 5; ++q)
-									v = (v << 1) | ((h[(bit + q) / 8] >> (7 - (bit + q) % 8)) & 1);
-								enc[b] = b32[v];
-							}
-							bool eq = true;
-							for (int b = 0; b < 32 && eq; ++b)
-								eq = (s[j].rr.owner[1 + b] | 0x20) == enc[b];
-							match = eq;
-						}
-					if (match)
-						break;
-					nc = ce;
-					ce = kr_dname_parent(ce);
-				}
-				if (!ce || !kr_dname_in(ce, zone))
-					continue;
-				if (validate_nsec3_hash(nc, rd->data + 5, sl, iters, h) != 0)
-					continue;
-				/* covered: own < h < next, or wrapping around the end */
-				int a = memcmp(own, h, 20), b = memcmp(h, next, 20), w = memcmp(own, next, 20);
-				if ((w < 0 && a < 0 && b < 0) || (w >= 0 && (a < 0 || b < 0)))
-					return 1;   /* insecure by opt-out */
-			}
-		}
-	}
-	return -EBADMSG;
+	return name;
 }
 
 static void mark(struct kr_query *qry, struct qry_state *qs, enum qresult res)
@@ -382,7 +369,7 @@ static void mark(struct kr_query *qry, struct qry_state *qs, enum qresult res)
 static enum kr_layer_state bogus(struct kr_layer_ctx *ctx, struct kr_query *qry, struct qry_state *qs,
 				 const char *why, const uint8_t *zone)
 {
-	if ((qry->flags & KR_QF_CACHED) && !(qry->flags & KR_QF_NO_CACHE)) {
+	if ((qry->flags & KR_QF_CACHED) && !(qry->flags & (KR_QF_NO_CACHE | KR_QF_RESOLVED))) {
 		/* Cached data that does not validate: ask upstream once more. */
 		qry->flags = (qry->flags | KR_QF_NO_CACHE) & ~(uint64_t)KR_QF_CACHED;
 		logq(ctx->req, qry, "cached data does not validate, asking again:", zone);
@@ -398,27 +385,161 @@ static enum kr_layer_state bogus(struct kr_layer_ctx *ctx, struct kr_query *qry,
 	return KR_STATE_FAIL;
 }
 
-static enum kr_layer_state validate_consume(struct kr_layer_ctx *ctx, kr_pkt_t *pkt)
+/** Keep the DS (or the proof of its absence) that a referral to a child zone carries. */
+static void harvest_referral(struct kr_layer_ctx *ctx, struct req_state *r, const kr_pkt_t *pkt)
+{
+	if (r->nrefs == MAX_REFERRALS || kr_pkt_count(pkt, KR_SECTION_ANSWER) != 0)
+		return;
+	const uint8_t *child = NULL;
+	bool signed_data = false;
+	for (uint16_t i = 0; i < kr_pkt_count(pkt, KR_SECTION_AUTHORITY); ++i) {
+		const kr_rrset_t *rr = kr_pkt_rr(pkt, KR_SECTION_AUTHORITY, i);
+		if (rr->type == KR_TYPE_NS && !child)
+			child = rr->owner;
+		signed_data = signed_data || rr->type == KR_TYPE_RRSIG;
+	}
+	if (!child || !signed_data)
+		return;
+	for (unsigned i = 0; i < r->nrefs; ++i)
+		if (kr_dname_eq(r->refs[i].child, child))
+			return;
+	struct referral *ref = &r->refs[r->nrefs];
+	kr_mm_t *mm = ctx->req->pool;
+	if (!(ref->child = kr_dname_copy(child, mm)))
+		return;
+	kr_dname_lower(ref->child);
+	ref->a.s = kr_mm_alloc(mm, sizeof(*ref->a.s) * MAX_SETS);
+	if (!ref->a.s || (ref->a.n = gather(pkt, ref->a.s, mm)) < 0)
+		return;
+	ref->a.rcode = KR_RCODE_NOERROR;
+	ref->a.link = false;
+	++r->nrefs;
+}
+
+/**
+ * A child zone with no known DS: settle it from a kept referral when the
+ * parent's keys validate the DS there (Z_DS) or prove it absent (Z_INSECURE).
+ * @return DONE (settled or not applicable), YIELD (the parent's keys are
+ *         being fetched) or FAIL (the referral's DS set does not validate).
+ */
+static enum kr_layer_state settle_from_referral(struct kr_layer_ctx *ctx, struct req_state *r, struct zone *z,
+						 struct kr_query *attach)
+{
+	const struct referral *ref = NULL;
+	for (unsigned i = 0; i < r->nrefs && !ref; ++i)
+		if (kr_dname_eq(r->refs[i].child, z->name))
+			ref = &r->refs[i];
+	if (!ref || !*z->name)
+		return KR_STATE_DONE;
+	const struct set *s = ref->a.s, *ds = NULL;
+	const uint8_t *parent = NULL;
+	for (int i = 0; i < ref->a.n; ++i) {
+		const uint8_t *signer = signer_of(&s[i]);
+		if (!signer || kr_dname_in(signer, z->name) || !kr_dname_in(z->name, signer))
+			continue;   /* the parent signs the DS and the proofs */
+		parent = parent ? parent : signer;
+		if (s[i].rr.type == KR_TYPE_DS && kr_dname_eq(s[i].rr.owner, z->name))
+			ds = &s[i];
+	}
+	if (!parent)
+		return KR_STATE_DONE;
+	struct zone *pz = NULL;
+	enum zstate pst = trust_of(ctx, r, parent, &pz);
+	if (pst == Z_UNKNOWN && pz) {
+		/* The parent's own DS may be in an earlier referral too (the name is shorter: this ends). */
+		enum kr_layer_state ls = settle_from_referral(ctx, r, pz, attach);
+		if (ls != KR_STATE_DONE)
+			return ls;
+		pst = pz->state;
+	}
+	if (pst == Z_INSECURE || pst == Z_BOGUS) {
+		z->state = pst;
+		return KR_STATE_DONE;
+	}
+	if (pst != Z_SECURE)
+		return pz ? fetch_keys(ctx, attach, pz) : KR_STATE_DONE;
+	kr_mm_t *mm = ctx->req->pool;
+	if (ds) {
+		if (validate_rrset(&ds->rr, &ds->sigs, pz->keys, r->now, mm) != 0)
+			return KR_STATE_FAIL;
+		if (!(z->ds = kr_rrset_copy(&ds->rr, mm)))
+			return KR_STATE_FAIL;
+		z->state = Z_DS;
+		return KR_STATE_DONE;
+	}
+	/* No DS: the NSEC/NSEC3 of the referral, once verified, may prove an insecure delegation. */
+	for (int i = 0; i < ref->a.n; ++i)
+		if ((s[i].rr.type == KR_TYPE_NSEC || s[i].rr.type == KR_TYPE_NSEC3) &&
+		    validate_rrset(&s[i].rr, &s[i].sigs, pz->keys, r->now, mm) != 0)
+			return KR_STATE_DONE;   /* not usable: ask for the DS itself */
+	struct validate_denial_ctx d;
+	denial_collect(s, ref->a.n, parent, &d);
+	enum validate_denial e = validate_deny_type(&d, z->name, KR_TYPE_DS);
+	if (e != VALIDATE_DENIAL_MISSING)
+		z->state = Z_INSECURE;
+	return KR_STATE_DONE;
+}
+
+/** The rightmost `labels` labels of name. */
+static const uint8_t *name_suffix(const uint8_t *name, int labels)
+{
+	for (int n = kr_dname_labels(name); n > labels; --n)
+		name += *name + 1;
+	return name;
+}
+
+/**
+ * Unsigned data below the signing zone: an unsigned delegation may lie between
+ * (parent and child served by the same servers). Probe the names in between,
+ * one label at a time, with DS sub-queries pushed under attach.
+ * @return Z_INSECURE (an insecure cut lies between), Z_BOGUS (none: the data
+ *         should have been signed), or Z_UNKNOWN with *st = YIELD or FAIL.
+ */
+static enum zstate probe_cut(struct kr_layer_ctx *ctx, struct req_state *r, const uint8_t *zone,
+			     const uint8_t *owner, struct kr_query *attach, enum kr_layer_state *st)
 {
 	struct kr_request *req = ctx->req;
-	struct kr_query *qry = req->current_query;
-	if (ctx->state != KR_STATE_DONE || !qry || !pkt || !plugin_v(ctx))
-		return ctx->state;
-	struct qry_state *qs = qry_get(ctx, qry);
+	for (int l = kr_dname_labels(zone) + 1; l <= kr_dname_labels(owner); ++l) {
+		const uint8_t *name = name_suffix(owner, l);
+		struct zone *cz = zone_get(r, name, req->pool, true);
+		if (!cz)
+			return Z_BOGUS;
+		if (cz->state == Z_NOTCUT)
+			continue;
+		if (cz->state != Z_UNKNOWN)
+			return cz->state == Z_INSECURE ? Z_INSECURE : Z_BOGUS;
+		if (kr_rplan_satisfies(attach, name, KR_CLASS_IN, KR_TYPE_DS))
+			return Z_BOGUS;
+		struct kr_query *d = kr_rplan_push(&req->rplan, attach, name, KR_CLASS_IN, KR_TYPE_DS);
+		struct qry_state *ds = d ? qry_get(ctx, d) : NULL;
+		if (!ds) {
+			*st = KR_STATE_FAIL;
+			return Z_UNKNOWN;
+		}
+		ds->mine = true;
+		d->flags |= KR_QF_DNSSEC_WANT;
+		logq(req, attach, "unsigned data below the zone, is this a cut:", name);
+		*st = KR_STATE_YIELD;
+		return Z_UNKNOWN;
+	}
+	return Z_BOGUS;
+}
+
+/**
+ * Judge one answer of qry: find the signing zone's keys (pushing DS/DNSKEY
+ * sub-queries under `attach` when unknown), verify every RR set, check the
+ * proofs of non-existence. @return ctx->state, YIELD (keys needed) or FAIL (bogus).
+ */
+static enum kr_layer_state judge(struct kr_layer_ctx *ctx, struct kr_query *qry, struct qry_state *qs,
+				 struct kr_query *attach, const struct answer *ans)
+{
+	struct kr_request *req = ctx->req;
 	struct req_state *r = req_get(ctx);
-	if (!qs || !r)
+	if (!r)
 		return KR_STATE_FAIL;
-	if (!(qry->flags & KR_QF_DNSSEC_WANT) || (qry->flags & KR_QF_STUB) ||
-	    (req->options & KR_QF_DNSSEC_CD) || qry->sclass != KR_CLASS_IN ||
-	    (qry->parent && !qs->mine) || !(qs->upstream || (qry->flags & KR_QF_CACHED)))
-		return ctx->state;
 	kr_mm_t *mm = req->pool;
-	struct set *s = kr_mm_alloc(mm, sizeof(*s) * MAX_SETS);
-	if (!s)
-		return KR_STATE_FAIL;
-	int n = gather(pkt, s, mm);
-	if (n < 0)
-		return bogus(ctx, qry, qs, "too many RR sets", NULL);
+	struct set *s = ans->s;
+	int n = ans->n;
 	/* The zone that signs the answer. */
 	const uint8_t *zone = NULL;
 	for (int i = 0; i < n && !zone; ++i)
@@ -442,6 +563,12 @@ static enum kr_layer_state validate_consume(struct kr_layer_ctx *ctx, kr_pkt_t *
 	struct zone *z = NULL;
 	bool key_q = qry->stype == KR_TYPE_DNSKEY && kr_dname_eq(qry->sname, zone);
 	enum zstate st = trust_of(ctx, r, zone, &z);
+	if (st == Z_UNKNOWN && z) {
+		enum kr_layer_state ls = settle_from_referral(ctx, r, z, attach);
+		if (ls != KR_STATE_DONE)
+			return ls == KR_STATE_FAIL ? bogus(ctx, qry, qs, "the DS in a referral does not validate", zone) : ls;
+		st = z->state;
+	}
 	if (st == Z_INSECURE) {
 		mark(qry, qs, Q_INSECURE);
 		logq(req, qry, "insecure, zone", zone);
@@ -471,7 +598,7 @@ static enum kr_layer_state validate_consume(struct kr_layer_ctx *ctx, kr_pkt_t *
 		st = Z_SECURE;
 	}
 	if (st != Z_SECURE)
-		return fetch_keys(ctx, qry, z);
+		return fetch_keys(ctx, attach, z);
 	/* Every RR set of the answer and the negative proofs must verify with the zone's keys. */
 	bool has_dname = false;
 	for (int i = 0; i < n; ++i)
@@ -500,6 +627,17 @@ static enum kr_layer_state validate_consume(struct kr_layer_ctx *ctx, kr_pkt_t *
 			mark(qry, qs, Q_INSECURE);
 			return ctx->state;
 		}
+		if (ret == -ENOENT && !kr_dname_eq(rr->owner, zone)) {
+			enum kr_layer_state ps = KR_STATE_DONE;
+			enum zstate between = probe_cut(ctx, r, zone, rr->owner, attach, &ps);
+			if (ps != KR_STATE_DONE)
+				return ps;
+			if (between == Z_INSECURE) {
+				mark(qry, qs, Q_INSECURE);
+				logq(req, qry, "unsigned data below an insecure delegation of", zone);
+				return ctx->state;
+			}
+		}
 		if (ret != 0) {
 			char t[16], o[KR_DNAME_MAXTEXT], why[KR_DNAME_MAXTEXT + 64];
 			kr_rrtype_to_str(rr->type, t, sizeof(t));
@@ -510,12 +648,41 @@ static enum kr_layer_state validate_consume(struct kr_layer_ctx *ctx, kr_pkt_t *
 		if (have_c && s[i].section == KR_SECTION_ANSWER && !(qry->flags & KR_QF_NO_CACHE))
 			c->insert_rrset(req, rr, &s[i].sigs, KR_RANK_SECURE | KR_RANK_AUTH_ANSWER);
 	}
-	/* What the answer says. */
+	/* What the answer says, and what the proofs of non-existence prove. */
+	struct validate_denial_ctx d;
+	denial_collect(s, n, zone, &d);
+	bool proven = true;
+	for (int i = 0; i < n; ++i) {
+		int labels = s[i].section == KR_SECTION_ANSWER ? expansion_labels(&s[i]) : -1;
+		if (labels < 0)
+			continue;
+		enum validate_denial e = validate_deny_expansion(&d, s[i].rr.owner, labels);
+		if (e == VALIDATE_DENIAL_MISSING)
+			return bogus(ctx, qry, qs, "a wildcard expansion without proof that the name does not exist", zone);
+		proven = proven && e == VALIDATE_DENIAL_PROVEN;
+	}
+	if (ans->link) {
+		/* The link itself is proven; where it leads is judged with the next sub-query. */
+		mark(qry, qs, proven ? Q_SECURE : Q_INSECURE);
+		return ctx->state;
+	}
+	const uint8_t *target = qry->stype == KR_TYPE_CNAME ? qry->sname : chain_target(s, n, qry->sname);
 	bool positive = false;
 	for (int i = 0; i < n; ++i)
-		positive = positive || (s[i].section == KR_SECTION_ANSWER &&
-					(s[i].rr.type == qry->stype || s[i].rr.type == KR_TYPE_CNAME));
-	uint16_t rcode = kr_pkt_rcode(pkt) & 0xf;
+		positive = positive || (s[i].section == KR_SECTION_ANSWER && kr_dname_eq(s[i].rr.owner, target) &&
+					(s[i].rr.type == qry->stype || qry->stype == KR_TYPE_ANY));
+	uint16_t rcode = ans->rcode;
+	enum validate_denial e = VALIDATE_DENIAL_PROVEN;
+	if (positive)
+		e = VALIDATE_DENIAL_PROVEN;
+	else if (!kr_dname_in(target, zone))
+		e = VALIDATE_DENIAL_UNSUPPORTED;   /* the chain leaves the zone: judged where it goes */
+	else if (rcode == KR_RCODE_NXDOMAIN)
+		e = validate_deny_name(&d, target);
+	else if (rcode == KR_RCODE_NOERROR)
+		e = validate_deny_type(&d, target, qry->stype);
+	else
+		e = VALIDATE_DENIAL_UNSUPPORTED;
 	if (qry->stype == KR_TYPE_DS && qs->mine) {
 		struct zone *child = zone_get(r, qry->sname, mm, true);
 		if (!child)
@@ -531,11 +698,15 @@ static enum kr_layer_state validate_consume(struct kr_layer_ctx *ctx, kr_pkt_t *
 			mark(qry, qs, Q_SECURE);
 			return ctx->state;
 		}
-		int p = rcode == KR_RCODE_NOERROR ? nodata_proof(s, n, qry->sname, KR_TYPE_DS) : -EBADMSG;
-		if (p < 0 && p != -ENOTSUP)
+		if (rcode != KR_RCODE_NOERROR || e == VALIDATE_DENIAL_MISSING)
 			return bogus(ctx, qry, qs, "no proof that the DS is missing", zone);
+		mark(qry, qs, e == VALIDATE_DENIAL_PROVEN ? Q_SECURE : Q_INSECURE);
+		if (!validate_denial_delegation(&d, qry->sname)) {
+			child->state = Z_NOTCUT;
+			logq(req, qry, "no DS and no delegation: not a zone cut", qry->sname);
+			return ctx->state;
+		}
 		child->state = Z_INSECURE;
-		mark(qry, qs, p == 0 ? Q_SECURE : Q_INSECURE);
 		logq(req, qry, "no DS: insecure delegation", qry->sname);
 		return ctx->state;
 	}
@@ -543,28 +714,111 @@ static enum kr_layer_state validate_consume(struct kr_layer_ctx *ctx, kr_pkt_t *
 		mark(qry, qs, Q_SECURE);
 		return ctx->state;
 	}
-	if (positive && rcode == KR_RCODE_NOERROR) {
-		/* Wildcard expansions need a proof that the name does not exist: not done yet. */
-		for (int i = 0; i < n; ++i) {
-			if (s[i].section != KR_SECTION_ANSWER)
-				continue;
-			const struct kr_rdata *rd = kr_rdataset_first(&s[i].sigs.rrs);
-			struct validate_rrsig p;
-			if (rd && validate_rrsig_parse(rd, &p) == 0 && p.labels < kr_dname_labels(s[i].rr.owner)) {
-				mark(qry, qs, Q_INSECURE);   /* signatures verified, expansion unproven: no AD */
-				return ctx->state;
-			}
-		}
-		mark(qry, qs, Q_SECURE);
-		return ctx->state;
-	}
-	if (rcode == KR_RCODE_NOERROR && nodata_proof(s, n, qry->sname, qry->stype) == 0) {
-		mark(qry, qs, Q_SECURE);
-		return ctx->state;
-	}
-	/* Signatures verified, denial proof not checked (NXDOMAIN, NSEC3 closest encloser): no AD. */
-	mark(qry, qs, Q_INSECURE);
+	if (e == VALIDATE_DENIAL_MISSING)
+		return bogus(ctx, qry, qs, rcode == KR_RCODE_NXDOMAIN ? "no proof that the name does not exist" :
+					   "no proof that the type does not exist", zone);
+	mark(qry, qs, proven && e == VALIDATE_DENIAL_PROVEN ? Q_SECURE : Q_INSECURE);
 	return ctx->state;
+}
+
+/** Is qry's answer ours to check? (DO asked, not stub, no CD, IN, from upstream or cache) */
+static bool wanted(const struct kr_request *req, const struct kr_query *qry, const struct qry_state *qs)
+{
+	/* RRSIG sets are not signed themselves: an RRSIG query is not validated. */
+	return (qry->flags & KR_QF_DNSSEC_WANT) && !(qry->flags & KR_QF_STUB) && qry->stype != KR_TYPE_RRSIG &&
+	       !(req->options & KR_QF_DNSSEC_CD) && qry->sclass == KR_CLASS_IN &&
+	       (!qry->parent || qs->mine) && (qs->upstream || (qry->flags & KR_QF_CACHED));
+}
+
+static int answer_read(const kr_pkt_t *pkt, bool link, kr_mm_t *mm, struct answer *a)
+{
+	a->s = kr_mm_alloc(mm, sizeof(*a->s) * MAX_SETS);
+	if (!a->s)
+		return -ENOMEM;
+	a->n = gather(pkt, a->s, mm);
+	a->rcode = kr_pkt_rcode(pkt) & 0xf;
+	a->link = link;
+	return a->n < 0 ? a->n : 0;
+}
+
+/** Judge the CNAME links that waited for their zone's keys. */
+static enum kr_layer_state judge_pending(struct kr_layer_ctx *ctx, struct req_state *r, struct kr_query *attach)
+{
+	while (r->npending) {
+		struct pending_link *p = &r->pending[0];
+		struct qry_state *qs = qry_get(ctx, p->qry);
+		if (!qs)
+			return KR_STATE_FAIL;
+		enum kr_layer_state st = judge(ctx, p->qry, qs, attach, &p->a);
+		if (st == KR_STATE_FAIL || st == KR_STATE_YIELD)
+			return st;
+		memmove(&r->pending[0], &r->pending[1], --r->npending * sizeof(r->pending[0]));
+	}
+	return ctx->state;
+}
+
+/**
+ * iterate met a CNAME (or DNAME) of the client's chain and follows it in a new
+ * sub-query (the current one): the link it leaves behind is checked here, or
+ * kept until its zone's keys are known.
+ */
+static enum kr_layer_state consume_link(struct kr_layer_ctx *ctx, kr_pkt_t *pkt)
+{
+	struct kr_request *req = ctx->req;
+	struct kr_query *next = req->current_query;
+	if (!(next->flags & KR_QF_CNAME) || next->parent || req->rplan.resolved_len == 0)
+		return ctx->state;
+	struct kr_query *link = req->rplan.resolved[req->rplan.resolved_len - 1];
+	struct qry_state *qs = qry_get(ctx, link);
+	struct req_state *r = req_get(ctx);
+	if (!qs || !r)
+		return KR_STATE_FAIL;
+	if (link->parent || !(link->flags & KR_QF_RESOLVED) || link->cname_depth + 1 != next->cname_depth ||
+	    qs->result != Q_NONE || !wanted(req, link, qs))
+		return ctx->state;
+	struct answer a;
+	if (answer_read(pkt, true, req->pool, &a) != 0)
+		return bogus(ctx, link, qs, "too many RR sets", NULL);
+	enum kr_layer_state st = judge(ctx, link, qs, next, &a);
+	if (st == KR_STATE_YIELD && qs->result == Q_NONE) {
+		if (r->npending == MAX_LINKS)
+			return KR_STATE_FAIL;
+		r->pending[r->npending++] = (struct pending_link){ .qry = link, .a = a };
+	}
+	return st;
+}
+
+static enum kr_layer_state validate_consume(struct kr_layer_ctx *ctx, kr_pkt_t *pkt)
+{
+	struct kr_request *req = ctx->req;
+	struct kr_query *qry = req->current_query;
+	if (!qry || !pkt || !plugin_v(ctx))
+		return ctx->state;
+	if (ctx->state == KR_STATE_YIELD)
+		return consume_link(ctx, pkt);
+	if (ctx->state == KR_STATE_PRODUCE && (qry->flags & KR_QF_DNSSEC_WANT)) {
+		struct req_state *r = req_get(ctx);
+		if (r)
+			harvest_referral(ctx, r, pkt);   /* iterate follows a referral */
+		return ctx->state;
+	}
+	if (ctx->state != KR_STATE_DONE)
+		return ctx->state;
+	struct qry_state *qs = qry_get(ctx, qry);
+	struct req_state *r = req_get(ctx);
+	if (!qs || !r)
+		return KR_STATE_FAIL;
+	if (!qry->parent && r->npending) {
+		enum kr_layer_state st = judge_pending(ctx, r, qry);
+		if (st == KR_STATE_FAIL || st == KR_STATE_YIELD)
+			return st;
+	}
+	if (!wanted(req, qry, qs))
+		return ctx->state;
+	struct answer a;
+	if (answer_read(pkt, false, req->pool, &a) != 0)
+		return bogus(ctx, qry, qs, "too many RR sets", NULL);
+	return judge(ctx, qry, qs, qry, &a);
 }
 
 static enum kr_layer_state validate_begin(struct kr_layer_ctx *ctx)
@@ -584,8 +838,20 @@ static enum kr_layer_state validate_produce(struct kr_layer_ctx *ctx, kr_pkt_t *
 	(void)pkt;
 	struct kr_query *qry = ctx->req->current_query;
 	struct qry_state *qs = qry ? kr_query_data(qry, ctx->plugin) : NULL;
-	if (qs)
-		qs->upstream = false;
+	if (!qs)
+		return ctx->state;
+	qs->upstream = false;
+	if (qs->mine && qry->stype == KR_TYPE_DNSKEY) {
+		/* The DS asked meanwhile may have settled the zone (no DS: insecure); no keys needed then. */
+		struct req_state *r = kr_request_data(ctx->req, ctx->plugin);
+		for (unsigned i = 0; r && i < r->nzones; ++i) {
+			const struct zone *z = &r->zones[i];
+			if ((z->state == Z_INSECURE || z->state == Z_BOGUS) && kr_dname_in(qry->sname, z->name)) {
+				logq(ctx->req, qry, "keys not needed, settled by the zone", z->name);
+				return KR_STATE_DONE;
+			}
+		}
+	}
 	return ctx->state;
 }
 
@@ -598,6 +864,16 @@ static enum kr_layer_state validate_checkout(struct kr_layer_ctx *ctx, kr_pkt_t 
 	if (qs)
 		qs->upstream = true;
 	return ctx->state;
+}
+
+/** Was the cached RR set of name and type stored validated? */
+static bool cached_secure(struct kr_request *req, const uint8_t *name, uint16_t type)
+{
+	const struct kr_cache_api *c = kr_service_get(KR_SERVICE_CACHE);
+	kr_rrset_t rr;
+	uint8_t rank = 0;
+	return c && c->size >= KR_CACHE_API_HAS(peek_rrset) &&
+	       c->peek_rrset(req, name, type, &rr, NULL, &rank) == 0 && (rank & KR_RANK_SECURE);
 }
 
 static enum kr_layer_state validate_finalize(struct kr_layer_ctx *ctx)
@@ -614,8 +890,11 @@ static enum kr_layer_state validate_finalize(struct kr_layer_ctx *ctx)
 			continue;
 		struct qry_state *qs = kr_query_data(qry, ctx->plugin);
 		++chain;
-		/* CNAME links followed across zones were not all seen by consume: no AD. */
-		secure = qs && qs->result == Q_SECURE && qry->cname_depth == 0;
+		/* Every link of the client's chain, and its end, proven secure; a link the
+		 * cache followed by itself counts when it was stored validated. */
+		secure = qs && qs->result == Q_SECURE;
+		if (!secure && (!qs || qs->result == Q_NONE) && (qry->flags & KR_QF_CACHED))
+			secure = cached_secure(req, qry->sname, KR_TYPE_CNAME);
 	}
 	kr_pkt_set_flag(a, KR_PKT_AD, secure && chain > 0);
 	return ctx->state;

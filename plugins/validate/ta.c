@@ -2,6 +2,8 @@
 /* Trust anchors (DS or DNSKEY per name) and negative trust anchors. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <stdio.h>
 #include "plugins/validate/validate-impl.h"
 
 static struct validate_ta *ta_get(struct validate *v, const uint8_t *name, bool create)
@@ -33,10 +35,61 @@ static void ta_fix_owners(struct validate *v)
 	}
 }
 
+/** The number of an algorithm mnemonic (RFC 4034 A.1, RFC 5155, 5702, 6605, 8080), or -1. */
+static int alg_number(const char *tok, size_t len)
+{
+	static const struct { const char *name; int num; } algs[] = {
+		{ "RSAMD5", 1 }, { "DH", 2 }, { "DSA", 3 }, { "RSASHA1", 5 }, { "DSA-NSEC3-SHA1", 6 },
+		{ "RSASHA1-NSEC3-SHA1", 7 }, { "RSASHA256", 8 }, { "RSASHA512", 10 }, { "ECC-GOST", 12 },
+		{ "ECDSAP256SHA256", 13 }, { "ECDSAP384SHA384", 14 }, { "ED25519", 15 }, { "ED448", 16 },
+	};
+	for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]); ++i)
+		if (strlen(algs[i].name) == len && strncasecmp(algs[i].name, tok, len) == 0)
+			return algs[i].num;
+	return -1;
+}
+
+/**
+ * Anchors are often written with the algorithm's mnemonic ("DS 30899 RSASHA1 1 ...",
+ * "DNSKEY 257 3 RSASHA256 ..."): write the number instead, into out.
+ */
+static void alg_to_number(const char *line, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "%s", line);
+	const char *tok[8];
+	size_t len[8], n = 0;
+	for (const char *p = line; *p && n < 8;) {
+		while (*p == ' ' || *p == '\t')
+			++p;
+		if (!*p)
+			break;
+		tok[n] = p;
+		while (*p && *p != ' ' && *p != '\t')
+			++p;
+		len[n] = (size_t)(p - tok[n]);
+		++n;
+	}
+	for (size_t i = 0; i < n; ++i) {
+		size_t at = 0;
+		if (len[i] == 2 && strncasecmp(tok[i], "DS", 2) == 0)
+			at = i + 2;
+		else if (len[i] == 6 && strncasecmp(tok[i], "DNSKEY", 6) == 0)
+			at = i + 3;
+		else
+			continue;
+		int num = at < n ? alg_number(tok[at], len[at]) : -1;
+		if (num >= 0)
+			snprintf(out, outlen, "%.*s%d%s", (int)(tok[at] - line), line, num, tok[at] + len[at]);
+		return;
+	}
+}
+
 int validate_ta_add(struct validate *v, const char *line)
 {
 	kr_rrset_t rr;
-	if (kr_rrset_from_str(&rr, line, NULL, 0, NULL) != 0)
+	char fixed[4096];
+	alg_to_number(line, fixed, sizeof(fixed));
+	if (strlen(line) >= sizeof(fixed) || kr_rrset_from_str(&rr, fixed, NULL, 0, NULL) != 0)
 		return -EINVAL;
 	int ret = -EINVAL;
 	if (rr.type == KR_TYPE_DS || rr.type == KR_TYPE_DNSKEY) {

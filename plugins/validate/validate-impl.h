@@ -46,6 +46,35 @@ bool validate_bitmap_has(const uint8_t *bitmap, size_t len, uint16_t type);
 int validate_nsec3_hash(const uint8_t *name, const uint8_t *salt, uint8_t saltlen, uint16_t iters,
 			uint8_t out[20]);
 
+/* --- denial.c: what verified NSEC/NSEC3 records prove --- */
+#define VALIDATE_DENIAL_MAX 16
+/** Outcome of a denial-of-existence check. */
+enum validate_denial {
+	VALIDATE_DENIAL_PROVEN = 0,   /**< securely proven */
+	VALIDATE_DENIAL_OPTOUT,       /**< in an NSEC3 opt-out span: unsigned names may exist (insecure) */
+	VALIDATE_DENIAL_UNSUPPORTED,  /**< NSEC3 hash unknown or too many iterations (insecure) */
+	VALIDATE_DENIAL_MISSING,      /**< no proof: bogus in a signed zone */
+};
+/** The verified NSEC and NSEC3 RR sets of one reply, all of zone. */
+struct validate_denial_ctx {
+	const uint8_t *zone;
+	const kr_rrset_t *nsec[VALIDATE_DENIAL_MAX];
+	unsigned nsec_count;
+	const kr_rrset_t *nsec3[VALIDATE_DENIAL_MAX];
+	unsigned nsec3_count;
+};
+/** Name error: name and the wildcard at its closest encloser do not exist (NXDOMAIN). */
+enum validate_denial validate_deny_name(const struct validate_denial_ctx *d, const uint8_t *name);
+/** No data: name has no type (also an empty non-terminal, a wildcard without the type, an opt-out DS). */
+enum validate_denial validate_deny_type(const struct validate_denial_ctx *d, const uint8_t *name,
+					uint16_t type);
+/** A wildcard expansion to name from the wildcard whose RRSIG says `labels`: name does not exist. */
+enum validate_denial validate_deny_expansion(const struct validate_denial_ctx *d, const uint8_t *name,
+					     int labels);
+
+/** After a proven "no DS": is name a delegation (NS in its NSEC/NSEC3, or an opt-out span)? */
+bool validate_denial_delegation(const struct validate_denial_ctx *d, const uint8_t *name);
+
 /* --- ta.c: trust anchors and negative trust anchors (process-wide) --- */
 struct validate_ta {
 	uint8_t name[KR_DNAME_MAXLEN];

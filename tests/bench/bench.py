@@ -300,6 +300,7 @@ class Ours(Resolver):
         (rundir / 'config').write_text(
             "net.listen('127.0.0.1', %d)\n"
             "hints.root({['a.root-servers.net.'] = '%s'})\n"
+            "trust_anchors.remove('.')\n"
             "cache.size = 100*MB\n" % (PORT, ROOT_ADDR))
         cmd = [self.kresd, '-n', '-c', 'config']
         if procs > 1:

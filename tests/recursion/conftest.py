@@ -90,7 +90,8 @@ class Kresd:
         self.addr = '127.0.0.1'
         self.port = port
         config = ("net.listen('127.0.0.1', %d)\n"
-                  "hints.root({['a.root-servers.net.'] = '%s'})\n" % (port, fakenet.ROOT_ADDR))
+                  "hints.root({['a.root-servers.net.'] = '%s'})\n"
+                  "trust_anchors.remove('.')   -- the fake root is not signed\n" % (port, fakenet.ROOT_ADDR))
         if os.environ.get('KRESD_TEST_VERBOSE'):
             config += 'verbose(true)\n'
         (self.workdir / 'config').write_text(config + extra_config)

@@ -149,6 +149,8 @@ class Setup:
         """kresd's `config`, in the form Deckard generates for Knot Resolver."""
         lua = lambda b: 'true' if b else 'false'  # noqa: E731
         out = []
+        if os.environ.get('KRESD_SCENARIO_LOGS'):
+            out.append('verbose(true)')
         if os.environ.get('KRESD_SCENARIO_PREVIEW'):
             # Diagnostics only (never used for PASS/FAIL of the real run): stand-ins
             # for configuration APIs that do not exist yet, to see how iteration
@@ -636,6 +638,9 @@ class Case:
                 net.recording = False
             status, stderr = self._stop_kresd(kresd, rundir)
             net.close()
+            keep = os.environ.get('KRESD_SCENARIO_LOGS')
+            if keep:   # debugging aid: kresd's log of each case, kept in that directory
+                pathlib.Path(keep, '%s+%s.log' % (self.path.stem, self.variant)).write_text(stderr)
         if failure is None and net.unmatched:
             raise StepFailure(None, net.unmatched[0], '\n'.join(net.unmatched[1:10]))
         if failure is not None:

@@ -35,6 +35,7 @@ static struct {
 	uint16_t reply_rcode;
 	bool reply_aa;
 	bool bogus;                   /* the fake validator marks answers bogus */
+	bool client_do;               /* the client's query sets DO */
 } F;
 
 static enum kr_layer_state c_produce(struct kr_layer_ctx *ctx, kr_pkt_t *pkt)
@@ -169,6 +170,13 @@ static kr_pkt_t *resolve(const char *name, uint16_t type, uint64_t options)
 	kr_pkt_set_id(b, 0x1234);
 	kr_pkt_set_flag(b, KR_PKT_RD, true);
 	ck_assert_int_eq(kr_pkt_put_question(b, dn(name), KR_CLASS_IN, type), 0);
+	if (F.client_do) {
+		kr_rrset_t *opt = kr_mm_alloc(F.pool, sizeof(*opt));
+		ck_assert_int_eq(kr_edns_init(opt, 4096, 0, F.pool), 0);
+		kr_edns_set_do(opt, true);
+		ck_assert_int_eq(kr_pkt_begin(b, KR_SECTION_ADDITIONAL), 0);
+		ck_assert_int_eq(kr_pkt_put_opt(b, opt), 0);
+	}
 	uint8_t *wire = kr_mm_memdup(F.pool, b->wire, b->size);
 	kr_pkt_t *q = kr_pkt_new(wire, b->size, F.pool);
 	q->size = b->size;
@@ -327,6 +335,11 @@ START_TEST(test_nxdomain)
 	ck_assert_int_eq(F.upstream_calls, 0);
 	ck_assert_int_eq(kr_pkt_rcode(a), KR_RCODE_NXDOMAIN);
 	ck_assert_int_eq(kr_pkt_count(a, KR_SECTION_ANSWER), 0);
+	ck_assert_int_eq(kr_pkt_count(a, KR_SECTION_AUTHORITY), 1);   /* no DO: no NSEC (RFC 4035 3.2.1) */
+	F.client_do = true;
+	a = resolve("b.lab", KR_TYPE_AAAA, 0);
+	F.client_do = false;
+	ck_assert_int_eq(F.upstream_calls, 0);
 	ck_assert_int_eq(kr_pkt_count(a, KR_SECTION_AUTHORITY), 2);
 	const kr_rrset_t *soa = kr_pkt_rr(a, KR_SECTION_AUTHORITY, 0);
 	ck_assert_uint_eq(soa->type, KR_TYPE_SOA);

@@ -3,29 +3,7 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
-#include "plugins/validate/validate-impl.h"
-
-/* Everything a test allocates comes from one arena, released after each test. */
-static struct kr_arena *arena;
-static kr_mm_t *mm;
-
-static void setup(void)
-{
-	arena = kr_arena_new(0);
-	mm = kr_arena_mm(arena);
-}
-
-static void teardown(void)
-{
-	kr_arena_delete(arena);
-}
-
-static kr_rrset_t *rr_parse(const char *line)
-{
-	kr_rrset_t *rr = kr_mm_calloc(mm, sizeof(*rr));
-	ck_assert_int_eq(kr_rrset_from_str(rr, line, NULL, 3600, mm), 0);
-	return rr;
-}
+#include "tests/unit/plugins/validate/arena_fixture.h"
 
 static void rr_add(kr_rrset_t *dst, const char *line)
 {
@@ -54,6 +32,31 @@ static const struct { const char *key, *sig, *ds; } vec[] = {
 	  "example.net. 3600 IN DS 48607 8 2 fe7bdcd2312acb500cfec2b9435e3b15f11b15472baac0f72a8d1bd9ec46dfe3" },
 };
 #define VEC_NOW 1283000000u   /* inside 20100724193320 .. 20101117132000 */
+
+START_TEST(test_anchor_lines)
+{
+	struct validate v = { 0 };
+	/* Numbers or mnemonics, DS or DNSKEY; both anchors end up under their owner. */
+	ck_assert_int_eq(validate_ta_add(&v, "example.com. 3600 IN DS 30899 RSASHA1 1 f7ed618f24d5e5202927e1d27bc2e84a141cb4b3"), 0);
+	ck_assert_int_eq(validate_ta_add(&v, "example.com. DS 30899 5 1 f7ed618f24d5e5202927e1d27bc2e84a141cb4b3"), 0);
+	ck_assert_int_eq(validate_ta_add(&v, "example.net. DNSKEY 257 3 ECDSAP256SHA256 QaLFk1xujozp0wc2zlPLjyzdNJKReJm20fUzJl3m43BCeczIy2n137lQBlktrPXdEbp/EsdS2gp22WfvXkLoGw=="), 0);
+	uint8_t name[KR_DNAME_MAXLEN];
+	kr_dname_from_str(name, sizeof(name), "www.example.com.");
+	const struct validate_ta *t = validate_ta_find(&v, name);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_uint_eq(t->ds.rrs.count, 2);
+	const struct kr_rdata *rd = kr_rdataset_first(&t->ds.rrs);
+	ck_assert_uint_eq(rd->data[2], 5);   /* RSASHA1 written as its number */
+	kr_dname_from_str(name, sizeof(name), "example.net.");
+	t = validate_ta_find(&v, name);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_uint_eq(kr_rdataset_first(&t->keys.rrs)->data[3], 13);
+	/* Not an anchor, or an unknown mnemonic. */
+	ck_assert_int_eq(validate_ta_add(&v, "example.org. A 192.0.2.1"), -EINVAL);
+	ck_assert_int_eq(validate_ta_add(&v, "example.org. DS 1 NOSUCHALG 1 f7ed618f24d5e5202927e1d27bc2e84a141cb4b3"), -EINVAL);
+	validate_ta_free(&v);
+}
+END_TEST
 
 START_TEST(test_verify)
 {
@@ -175,6 +178,7 @@ int main(void)
 	Suite *s = suite_create("validate_dnssec");
 	TCase *t = tcase_create("dnssec");
 	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_add_test(t, test_anchor_lines);
 	tcase_add_test(t, test_verify);
 	tcase_add_test(t, test_ds_digest);
 	tcase_add_test(t, test_window);
