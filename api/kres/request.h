@@ -188,6 +188,13 @@ KR_EXPORT void *kr_query_data(const struct kr_query *qry, const struct kr_plugin
 /** Attach data to a sub-query for plugin. @return 0 or -ENOMEM. @note as kr_request_set_data(). */
 KR_EXPORT int kr_query_set_data(struct kr_request *req, struct kr_query *qry,
 				const struct kr_plugin *plugin, void *data);
+/**
+ * Add an Extended DNS Error (RFC 8914) with an optional text (cut to 255 bytes)
+ * to the answer; only a client that used EDNS gets it.
+ * Call it from answer_finalize (or earlier: a failed request keeps the option).
+ * @return 0, -ENOENT (no EDNS in the answer), -ENOMEM.
+ */
+KR_EXPORT int kr_request_add_ede(struct kr_request *req, uint16_t code, const char *text);
 /** Log a line tagged with the request id, e.g. "[iterate][12345.01] ...". */
 KR_EXPORT void kr_log_req(const struct kr_request *req, enum kr_log_level level, const char *group,
 			  const char *fmt, ...) __attribute__((format(printf, 4, 5)));

@@ -333,6 +333,22 @@ enum kr_layer_state kr_resolve_consume(struct kr_request *req, const struct sock
 	}
 }
 
+int kr_request_add_ede(struct kr_request *req, uint16_t code, const char *text)
+{
+	kr_rrset_t *opt = req->answer ? req->answer->opt : NULL;
+	if (!opt)
+		return -ENOENT;
+	uint8_t buf[2 + 255];
+	size_t len = text ? strlen(text) : 0;
+	if (len > 255)
+		len = 255;
+	buf[0] = (uint8_t)(code >> 8);
+	buf[1] = (uint8_t)code;
+	if (len)
+		memcpy(buf + 2, text, len);
+	return kr_edns_add_option(opt, KR_EDNS_OPT_EDE, (uint16_t)(2 + len), buf, req->pool);
+}
+
 /** Rewrite the answer as an empty reply with rcode (records dropped). */
 static void answer_fail(struct kr_request *req, uint16_t rcode)
 {

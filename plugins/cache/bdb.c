@@ -64,6 +64,8 @@ static volatile unsigned long guard_ticks;   /* bumped by guarded code making pr
 static unsigned guard_depth;
 static pthread_t guard_thread_of;            /* the thread inside the guard */
 static pid_t guard_watchdog_pid;             /* process whose watchdog runs */
+static pthread_t guard_watchdog_tid;
+static volatile sig_atomic_t guard_quit;     /* the watchdog is asked to end */
 static int guard_signal;
 
 static void guard_handler(int sig)
@@ -78,7 +80,7 @@ static void *guard_watchdog(void *arg)
 	(void)arg;
 	unsigned long seen = 0;
 	unsigned stuck = 0;
-	for (;;) {
+	while (!guard_quit) {
 		struct timespec ts = { 0, GUARD_TICK_MS * 1000000L };
 		nanosleep(&ts, NULL);
 		unsigned long now = guard_ticks;
@@ -106,18 +108,23 @@ static void guard_start(void)
 	sa.sa_handler = guard_handler;
 	sigemptyset(&sa.sa_mask);
 	sigaction(guard_signal, &sa, NULL);
-	pthread_attr_t attr;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	/* The watchdog takes no signals (they are for the guarded thread). */
 	sigset_t all, old;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pthread_t t;
-	if (pthread_create(&t, &attr, guard_watchdog, NULL) == 0)
+	guard_quit = 0;
+	if (pthread_create(&guard_watchdog_tid, NULL, guard_watchdog, NULL) == 0)
 		guard_watchdog_pid = getpid();
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_attr_destroy(&attr);
+}
+
+void cache_guard_stop(void)
+{
+	if (guard_watchdog_pid != getpid())
+		return;   /* none, or the parent's (threads do not survive fork) */
+	guard_quit = 1;
+	pthread_join(guard_watchdog_tid, NULL);
+	guard_watchdog_pid = 0;
 }
 
 static void guard_progress(void)

@@ -144,6 +144,8 @@ int cache_uri_parse(const char *uri, char *path, size_t maxlen, bool *legacy);
 int cache_open(struct cache *c, size_t max_size, const char *uri);
 /** Close the storage (data stays on disk). */
 void cache_close(struct cache *c);
+/** End this process's wedge watchdog thread (before the plugin is unloaded); the next open starts it again. */
+void cache_guard_stop(void);
 /**
  * The storage for this process, opened (again after fork) when needed.
  * @return it or NULL (cannot open; logged).

@@ -29,6 +29,7 @@ static void cache_deinit_cb(struct kr_plugin *self)
 {
 	cache_free(kr_plugin_data(self));   /* also withdraws the service */
 	kr_plugin_set_data(self, NULL);
+	cache_guard_stop();   /* no thread may run the plugin's code once it is unloaded */
 }
 
 /** config({size = n, storage = uri, max_ttl = n, min_ttl = n}) or null. */

@@ -39,23 +39,6 @@ static int answer_reset(struct kr_request *req)
 	return ret ? ret : kr_pkt_begin(a, KR_SECTION_ANSWER);
 }
 
-/** Add an Extended DNS Error option to the answer's OPT (when the client used EDNS). */
-static void add_ede(struct kr_request *req, uint16_t code, const char *text)
-{
-	kr_rrset_t *opt = req->answer->opt;
-	if (!opt)
-		return;
-	uint8_t buf[2 + 256];
-	size_t len = text ? strlen(text) : 0;
-	if (len > 256)
-		len = 256;
-	buf[0] = (uint8_t)(code >> 8);
-	buf[1] = (uint8_t)code;
-	if (len)
-		memcpy(buf + 2, text, len);
-	kr_edns_add_option(opt, KR_EDNS_OPT_EDE, (uint16_t)(2 + len), buf, req->pool);
-}
-
 /** A synthetic SOA of zone into the authority section. */
 static int put_soa(struct kr_request *req, const uint8_t *zone)
 {
@@ -175,7 +158,7 @@ static int answer_for(struct run *r, const struct policy_match *m, const struct 
 			ret = put_soa(req, m->zone);
 		if (ret == 0 && act->msg)
 			ret = put_txt(req, act->msg);
-		add_ede(req, POLICY_EDE_BLOCKED, act->msg);
+		kr_request_add_ede(req, POLICY_EDE_BLOCKED, act->msg);
 		break;
 	case POLICY_NODATA:
 		kr_pkt_set_flag(a, KR_PKT_AA, true);
@@ -183,11 +166,11 @@ static int answer_for(struct run *r, const struct policy_match *m, const struct 
 		break;
 	case POLICY_DROP:
 		ret = kr_pkt_set_rcode(a, KR_RCODE_SERVFAIL);
-		add_ede(req, POLICY_EDE_PROHIBITED, NULL);
+		kr_request_add_ede(req, POLICY_EDE_PROHIBITED, NULL);
 		break;
 	case POLICY_REFUSE:
 		ret = kr_pkt_set_rcode(a, KR_RCODE_REFUSED);
-		add_ede(req, POLICY_EDE_PROHIBITED, NULL);
+		kr_request_add_ede(req, POLICY_EDE_PROHIBITED, NULL);
 		break;
 	case POLICY_TC:
 		kr_pkt_set_flag(a, KR_PKT_TC, true);

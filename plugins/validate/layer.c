@@ -58,6 +58,8 @@ struct req_state {
 	unsigned nrefs;
 	struct pending_link pending[MAX_LINKS];
 	unsigned npending;
+	uint16_t ede;              /**< Extended DNS Error of the first bogus answer, or 0 */
+	const char *ede_text;
 	uint32_t now;
 };
 
@@ -366,8 +368,30 @@ static void mark(struct kr_query *qry, struct qry_state *qs, enum qresult res)
 		qry->flags |= KR_QF_DNSSEC_INSECURE;
 }
 
+/** Extended DNS Error codes (RFC 8914) of bogus answers. */
+enum {
+	EDE_BOGUS = 6, EDE_SIG_EXPIRED = 7, EDE_SIG_NOT_YET_VALID = 8, EDE_DNSKEY_MISSING = 9,
+	EDE_RRSIGS_MISSING = 10, EDE_NSEC_MISSING = 12,
+};
+
+/** The EDE of an RR set whose signatures failed: missing, all expired, all not yet valid, or bogus. */
+static uint16_t sigs_ede(const kr_rrset_t *sigs, uint32_t now)
+{
+	if (!sigs || sigs->rrs.count == 0)
+		return EDE_RRSIGS_MISSING;
+	bool expired = true, early = true;
+	for (const struct kr_rdata *rd = kr_rdataset_first(&sigs->rrs); rd; rd = kr_rdataset_next(&sigs->rrs, rd)) {
+		struct validate_rrsig p;
+		if (validate_rrsig_parse(rd, &p) != 0)
+			return EDE_BOGUS;
+		expired = expired && (int32_t)(p.expiration - now) < 0;
+		early = early && (int32_t)(now - p.inception) < 0;
+	}
+	return expired ? EDE_SIG_EXPIRED : early ? EDE_SIG_NOT_YET_VALID : EDE_BOGUS;
+}
+
 static enum kr_layer_state bogus(struct kr_layer_ctx *ctx, struct kr_query *qry, struct qry_state *qs,
-				 const char *why, const uint8_t *zone)
+				 uint16_t ede, const char *why, const uint8_t *zone)
 {
 	if ((qry->flags & KR_QF_CACHED) && !(qry->flags & (KR_QF_NO_CACHE | KR_QF_RESOLVED))) {
 		/* Cached data that does not validate: ask upstream once more. */
@@ -382,6 +406,13 @@ static enum kr_layer_state bogus(struct kr_layer_ctx *ctx, struct kr_query *qry,
 		kr_dname_to_str(z, sizeof(z), zone);
 	kr_rrtype_to_str(qry->stype, t, sizeof(t));
 	kr_log_req(ctx->req, KR_LOG_NOTICE, GROUP, "bogus answer for %s %s (zone %s): %s", n, t, z, why);
+	struct req_state *r = req_get(ctx);
+	if (r && !r->ede) {   /* the first reason is the one the client hears */
+		char text[KR_DNAME_MAXTEXT + 128];
+		snprintf(text, sizeof(text), "%s %s (zone %s): %s", n, t, z, why);
+		r->ede = ede;
+		r->ede_text = kr_mm_memdup(ctx->req->pool, text, strlen(text) + 1);
+	}
 	return KR_STATE_FAIL;
 }
 
@@ -494,6 +525,8 @@ static const uint8_t *name_suffix(const uint8_t *name, int labels)
  * one label at a time, with DS sub-queries pushed under attach.
  * @return Z_INSECURE (an insecure cut lies between), Z_BOGUS (none: the data
  *         should have been signed), or Z_UNKNOWN with *st = YIELD or FAIL.
+ * @note Forwarded answers carry data of any zone: `zone` is then the closest
+ *       trust anchor above the owner.
  */
 static enum zstate probe_cut(struct kr_layer_ctx *ctx, struct req_state *r, const uint8_t *zone,
 			     const uint8_t *owner, struct kr_query *attach, enum kr_layer_state *st)
@@ -504,10 +537,10 @@ static enum zstate probe_cut(struct kr_layer_ctx *ctx, struct req_state *r, cons
 		struct zone *cz = zone_get(r, name, req->pool, true);
 		if (!cz)
 			return Z_BOGUS;
-		if (cz->state == Z_NOTCUT)
-			continue;
+		if (cz->state == Z_NOTCUT || cz->state == Z_DS || cz->state == Z_SECURE)
+			continue;   /* no cut, or a signed one: an insecure cut may still lie deeper */
 		if (cz->state != Z_UNKNOWN)
-			return cz->state == Z_INSECURE ? Z_INSECURE : Z_BOGUS;
+			return cz->state;
 		if (kr_rplan_satisfies(attach, name, KR_CLASS_IN, KR_TYPE_DS))
 			return Z_BOGUS;
 		struct kr_query *d = kr_rplan_push(&req->rplan, attach, name, KR_CLASS_IN, KR_TYPE_DS);
@@ -523,6 +556,56 @@ static enum zstate probe_cut(struct kr_layer_ctx *ctx, struct req_state *r, cons
 		return Z_UNKNOWN;
 	}
 	return Z_BOGUS;
+}
+
+/**
+ * The keys for a set outside the answer's zone (a forwarded answer's CNAME
+ * chain goes through several zones): its signer's, once validated.
+ * @return Z_SECURE (*zone, *keys set), Z_INSECURE, Z_BOGUS, or Z_UNKNOWN:
+ *         keys being fetched (*keys NULL) or a failure (*keys non-NULL).
+ */
+static enum zstate other_zone_keys(struct kr_layer_ctx *ctx, struct req_state *r, const struct set *st,
+				   struct kr_query *attach, const uint8_t **zone, const kr_rrset_t **keys)
+{
+	const uint8_t *signer = signer_of(st);
+	*keys = NULL;
+	if (!signer || !kr_dname_in(st->rr.owner, signer) ||
+	    (st->rr.type == KR_TYPE_DS && kr_dname_eq(signer, st->rr.owner) && *signer)) {
+		/* Unsigned: an insecure cut must lie between its anchor and it. */
+		const struct validate_ta *ta = validate_ta_find(plugin_v(ctx), st->rr.owner);
+		if (!ta || validate_nta_covers(plugin_v(ctx), st->rr.owner))
+			return Z_INSECURE;
+		enum kr_layer_state ps = KR_STATE_DONE;
+		enum zstate between = probe_cut(ctx, r, ta->name, st->rr.owner, attach, &ps);
+		if (ps == KR_STATE_FAIL)
+			*keys = &st->rr;
+		*zone = ta->name;
+		return ps != KR_STATE_DONE ? Z_UNKNOWN : between == Z_INSECURE ? Z_INSECURE : Z_BOGUS;
+	}
+	struct zone *z = NULL;
+	enum zstate zs = trust_of(ctx, r, signer, &z);
+	*zone = signer;
+	if (zs == Z_SECURE) {
+		*keys = z->keys;
+		return Z_SECURE;
+	}
+	if (zs == Z_INSECURE || zs == Z_BOGUS)
+		return zs;
+	if (!z || fetch_keys(ctx, attach, z) != KR_STATE_YIELD)
+		*keys = &st->rr;   /* a failure */
+	return Z_UNKNOWN;
+}
+
+/** The zone whose signed SOA/NSEC/NSEC3 in the authority section could deny target, or NULL. */
+static const uint8_t *proof_zone(const struct set *s, int n, const uint8_t *target)
+{
+	for (int i = 0; i < n; ++i) {
+		const uint8_t *signer = s[i].section == KR_SECTION_AUTHORITY ? signer_of(&s[i]) : NULL;
+		if (signer && kr_dname_in(target, signer) &&
+		    (s[i].rr.type == KR_TYPE_SOA || s[i].rr.type == KR_TYPE_NSEC || s[i].rr.type == KR_TYPE_NSEC3))
+			return signer;
+	}
+	return NULL;
 }
 
 /**
@@ -566,7 +649,8 @@ static enum kr_layer_state judge(struct kr_layer_ctx *ctx, struct kr_query *qry,
 	if (st == Z_UNKNOWN && z) {
 		enum kr_layer_state ls = settle_from_referral(ctx, r, z, attach);
 		if (ls != KR_STATE_DONE)
-			return ls == KR_STATE_FAIL ? bogus(ctx, qry, qs, "the DS in a referral does not validate", zone) : ls;
+			return ls != KR_STATE_FAIL ? ls :
+			       bogus(ctx, qry, qs, EDE_BOGUS, "the DS in a referral does not validate", zone);
 		st = z->state;
 	}
 	if (st == Z_INSECURE) {
@@ -575,7 +659,7 @@ static enum kr_layer_state judge(struct kr_layer_ctx *ctx, struct kr_query *qry,
 		return ctx->state;
 	}
 	if (st == Z_BOGUS)
-		return bogus(ctx, qry, qs, "the zone's keys are bogus", zone);
+		return bogus(ctx, qry, qs, EDE_BOGUS, "the zone's keys are bogus", zone);
 	if (key_q && st == Z_DS) {
 		int k;
 		for (k = 0; k < n; ++k)
@@ -583,7 +667,7 @@ static enum kr_layer_state judge(struct kr_layer_ctx *ctx, struct kr_query *qry,
 			    kr_dname_eq(s[k].rr.owner, zone))
 				break;
 		if (k == n)
-			return bogus(ctx, qry, qs, "no DNSKEY", zone);
+			return bogus(ctx, qry, qs, EDE_DNSKEY_MISSING, "no DNSKEY", zone);
 		z->state = check_dnskey(r, z, &s[k], mm);
 		if (z->state == Z_INSECURE) {
 			mark(qry, qs, Q_INSECURE);
@@ -591,7 +675,7 @@ static enum kr_layer_state judge(struct kr_layer_ctx *ctx, struct kr_query *qry,
 			return ctx->state;
 		}
 		if (z->state != Z_SECURE)
-			return bogus(ctx, qry, qs, "no DNSKEY matching the DS validates the key set", zone);
+			return bogus(ctx, qry, qs, EDE_DNSKEY_MISSING, "no DNSKEY matching the DS validates the key set", zone);
 		z->keys = kr_rrset_copy(&s[k].rr, mm);
 		if (!z->keys)
 			return KR_STATE_FAIL;
@@ -605,37 +689,53 @@ static enum kr_layer_state judge(struct kr_layer_ctx *ctx, struct kr_query *qry,
 		has_dname = has_dname || (s[i].section == KR_SECTION_ANSWER && s[i].rr.type == KR_TYPE_DNAME);
 	const struct kr_cache_api *c = kr_service_get(KR_SERVICE_CACHE);
 	bool have_c = c && c->size >= KR_CACHE_API_HAS(insert_rrset);
+	bool insecure = false;   /* some data lies in an insecure zone */
 	for (int i = 0; i < n; ++i) {
 		kr_rrset_t *rr = &s[i].rr;
 		if (rr->rrs.count == 0)
-			return bogus(ctx, qry, qs, "RRSIG without its RR set", zone);
+			return bogus(ctx, qry, qs, EDE_BOGUS, "RRSIG without its RR set", zone);
 		if (s[i].section == KR_SECTION_AUTHORITY && rr->type == KR_TYPE_NS && s[i].sigs.rrs.count == 0)
 			continue;   /* unsigned NS in the authority section: not relied on */
 		if (s[i].section == KR_SECTION_ANSWER && rr->type == KR_TYPE_CNAME && has_dname &&
 		    s[i].sigs.rrs.count == 0)
 			continue;   /* synthesized from a DNAME, which is checked itself */
-		if (!kr_dname_in(rr->owner, zone))
-			return bogus(ctx, qry, qs, "a record outside the signing zone", zone);
+		const struct kr_rrset *keys = z->keys;
+		const uint8_t *szone = zone;
+		const uint8_t *signer = signer_of(&s[i]);
+		bool child_signed = signer && !kr_dname_eq(signer, zone) && kr_dname_in(signer, zone) &&
+				    kr_dname_in(rr->owner, signer) && rr->type != KR_TYPE_DS;
+		if (!kr_dname_in(rr->owner, zone) || child_signed) {
+			/* Another zone's data (a CNAME chain through several zones): judged by its own signer. */
+			enum zstate other = other_zone_keys(ctx, r, &s[i], attach, &szone, &keys);
+			if (other == Z_UNKNOWN)
+				return keys ? KR_STATE_FAIL : KR_STATE_YIELD;
+			if (other == Z_BOGUS)
+				return bogus(ctx, qry, qs, EDE_BOGUS, "the keys of another zone in the answer are bogus", szone);
+			if (other == Z_INSECURE) {
+				insecure = true;
+				continue;
+			}
+		}
 		if ((qry->flags & KR_QF_CACHED) && have_c) {
 			uint8_t rank = 0;
 			kr_rrset_t tmp;
 			if (c->peek_rrset(req, rr->owner, rr->type, &tmp, NULL, &rank) == 0 && (rank & KR_RANK_SECURE))
 				continue;   /* validated before */
 		}
-		int ret = validate_rrset(rr, &s[i].sigs, z->keys, r->now, mm);
+		int ret = validate_rrset(rr, &s[i].sigs, keys, r->now, mm);
 		if (ret == -ENOTSUP) {
 			mark(qry, qs, Q_INSECURE);
 			return ctx->state;
 		}
-		if (ret == -ENOENT && !kr_dname_eq(rr->owner, zone)) {
+		if (ret == -ENOENT && !kr_dname_eq(rr->owner, szone)) {
 			enum kr_layer_state ps = KR_STATE_DONE;
-			enum zstate between = probe_cut(ctx, r, zone, rr->owner, attach, &ps);
+			enum zstate between = probe_cut(ctx, r, szone, rr->owner, attach, &ps);
 			if (ps != KR_STATE_DONE)
 				return ps;
 			if (between == Z_INSECURE) {
-				mark(qry, qs, Q_INSECURE);
-				logq(req, qry, "unsigned data below an insecure delegation of", zone);
-				return ctx->state;
+				logq(req, qry, "unsigned data below an insecure delegation of", szone);
+				insecure = true;
+				continue;
 			}
 		}
 		if (ret != 0) {
@@ -643,7 +743,7 @@ static enum kr_layer_state judge(struct kr_layer_ctx *ctx, struct kr_query *qry,
 			kr_rrtype_to_str(rr->type, t, sizeof(t));
 			kr_dname_to_str(o, sizeof(o), rr->owner);
 			snprintf(why, sizeof(why), "%s %s: %s", o, t, ret == -ENOENT ? "no RRSIG" : "no valid RRSIG");
-			return bogus(ctx, qry, qs, why, zone);
+			return bogus(ctx, qry, qs, sigs_ede(&s[i].sigs, r->now), why, zone);
 		}
 		if (have_c && s[i].section == KR_SECTION_ANSWER && !(qry->flags & KR_QF_NO_CACHE))
 			c->insert_rrset(req, rr, &s[i].sigs, KR_RANK_SECURE | KR_RANK_AUTH_ANSWER);
@@ -651,14 +751,14 @@ static enum kr_layer_state judge(struct kr_layer_ctx *ctx, struct kr_query *qry,
 	/* What the answer says, and what the proofs of non-existence prove. */
 	struct validate_denial_ctx d;
 	denial_collect(s, n, zone, &d);
-	bool proven = true;
+	bool proven = !insecure;
 	for (int i = 0; i < n; ++i) {
 		int labels = s[i].section == KR_SECTION_ANSWER ? expansion_labels(&s[i]) : -1;
 		if (labels < 0)
 			continue;
 		enum validate_denial e = validate_deny_expansion(&d, s[i].rr.owner, labels);
 		if (e == VALIDATE_DENIAL_MISSING)
-			return bogus(ctx, qry, qs, "a wildcard expansion without proof that the name does not exist", zone);
+			return bogus(ctx, qry, qs, EDE_NSEC_MISSING, "a wildcard expansion without proof that the name does not exist", zone);
 		proven = proven && e == VALIDATE_DENIAL_PROVEN;
 	}
 	if (ans->link) {
@@ -672,10 +772,14 @@ static enum kr_layer_state judge(struct kr_layer_ctx *ctx, struct kr_query *qry,
 		positive = positive || (s[i].section == KR_SECTION_ANSWER && kr_dname_eq(s[i].rr.owner, target) &&
 					(s[i].rr.type == qry->stype || qry->stype == KR_TYPE_ANY));
 	uint16_t rcode = ans->rcode;
+	/* A forwarded chain may end in another zone, which denies the target. */
+	const uint8_t *dzone = kr_dname_in(target, zone) ? zone : proof_zone(s, n, target);
+	if (dzone && dzone != zone)
+		denial_collect(s, n, dzone, &d);
 	enum validate_denial e = VALIDATE_DENIAL_PROVEN;
 	if (positive)
 		e = VALIDATE_DENIAL_PROVEN;
-	else if (!kr_dname_in(target, zone))
+	else if (!dzone || (dzone != zone && insecure))
 		e = VALIDATE_DENIAL_UNSUPPORTED;   /* the chain leaves the zone: judged where it goes */
 	else if (rcode == KR_RCODE_NXDOMAIN)
 		e = validate_deny_name(&d, target);
@@ -693,13 +797,13 @@ static enum kr_layer_state judge(struct kr_layer_ctx *ctx, struct kr_query *qry,
 				    kr_dname_eq(s[i].rr.owner, qry->sname))
 					child->ds = kr_rrset_copy(&s[i].rr, mm);
 			if (!child->ds)
-				return bogus(ctx, qry, qs, "no DS in the answer", zone);
+				return bogus(ctx, qry, qs, EDE_BOGUS, "no DS in the answer", zone);
 			child->state = Z_DS;
 			mark(qry, qs, Q_SECURE);
 			return ctx->state;
 		}
 		if (rcode != KR_RCODE_NOERROR || e == VALIDATE_DENIAL_MISSING)
-			return bogus(ctx, qry, qs, "no proof that the DS is missing", zone);
+			return bogus(ctx, qry, qs, EDE_NSEC_MISSING, "no proof that the DS is missing", zone);
 		mark(qry, qs, e == VALIDATE_DENIAL_PROVEN ? Q_SECURE : Q_INSECURE);
 		if (!validate_denial_delegation(&d, qry->sname)) {
 			child->state = Z_NOTCUT;
@@ -715,7 +819,7 @@ static enum kr_layer_state judge(struct kr_layer_ctx *ctx, struct kr_query *qry,
 		return ctx->state;
 	}
 	if (e == VALIDATE_DENIAL_MISSING)
-		return bogus(ctx, qry, qs, rcode == KR_RCODE_NXDOMAIN ? "no proof that the name does not exist" :
+		return bogus(ctx, qry, qs, EDE_NSEC_MISSING, rcode == KR_RCODE_NXDOMAIN ? "no proof that the name does not exist" :
 					   "no proof that the type does not exist", zone);
 	mark(qry, qs, proven && e == VALIDATE_DENIAL_PROVEN ? Q_SECURE : Q_INSECURE);
 	return ctx->state;
@@ -778,7 +882,7 @@ static enum kr_layer_state consume_link(struct kr_layer_ctx *ctx, kr_pkt_t *pkt)
 		return ctx->state;
 	struct answer a;
 	if (answer_read(pkt, true, req->pool, &a) != 0)
-		return bogus(ctx, link, qs, "too many RR sets", NULL);
+		return bogus(ctx, link, qs, EDE_BOGUS, "too many RR sets", NULL);
 	enum kr_layer_state st = judge(ctx, link, qs, next, &a);
 	if (st == KR_STATE_YIELD && qs->result == Q_NONE) {
 		if (r->npending == MAX_LINKS)
@@ -786,6 +890,34 @@ static enum kr_layer_state consume_link(struct kr_layer_ctx *ctx, kr_pkt_t *pkt)
 		r->pending[r->npending++] = (struct pending_link){ .qry = link, .a = a };
 	}
 	return st;
+}
+
+/**
+ * A forwarder's answer (policy.FORWARD; policy's consume, after us, takes it):
+ * the whole answer, its chain through any zones included, is judged here.
+ * @return CONSUME for policy to go on, YIELD (keys needed) or FAIL (bogus).
+ */
+static enum kr_layer_state consume_forwarded(struct kr_layer_ctx *ctx, kr_pkt_t *pkt)
+{
+	struct kr_request *req = ctx->req;
+	struct kr_query *qry = req->current_query;
+	uint16_t rcode = kr_pkt_rcode(pkt) & 0xf;
+	struct qry_state *qs = qry_get(ctx, qry);
+	struct req_state *r = req_get(ctx);
+	if (!qs || !r)
+		return KR_STATE_FAIL;
+	if ((rcode != KR_RCODE_NOERROR && rcode != KR_RCODE_NXDOMAIN) || kr_pkt_flag(pkt, KR_PKT_TC) ||
+	    !wanted(req, qry, qs))
+		return ctx->state;
+	if (!qry->parent && r->npending) {
+		enum kr_layer_state st = judge_pending(ctx, r, qry);
+		if (st == KR_STATE_FAIL || st == KR_STATE_YIELD)
+			return st;
+	}
+	struct answer a;
+	if (answer_read(pkt, false, req->pool, &a) != 0)
+		return bogus(ctx, qry, qs, EDE_BOGUS, "too many RR sets", NULL);
+	return judge(ctx, qry, qs, qry, &a);
 }
 
 static enum kr_layer_state validate_consume(struct kr_layer_ctx *ctx, kr_pkt_t *pkt)
@@ -796,6 +928,8 @@ static enum kr_layer_state validate_consume(struct kr_layer_ctx *ctx, kr_pkt_t *
 		return ctx->state;
 	if (ctx->state == KR_STATE_YIELD)
 		return consume_link(ctx, pkt);
+	if (ctx->state == KR_STATE_CONSUME && (qry->flags & KR_QF_FORWARD))
+		return consume_forwarded(ctx, pkt);
 	if (ctx->state == KR_STATE_PRODUCE && (qry->flags & KR_QF_DNSSEC_WANT)) {
 		struct req_state *r = req_get(ctx);
 		if (r)
@@ -817,7 +951,7 @@ static enum kr_layer_state validate_consume(struct kr_layer_ctx *ctx, kr_pkt_t *
 		return ctx->state;
 	struct answer a;
 	if (answer_read(pkt, false, req->pool, &a) != 0)
-		return bogus(ctx, qry, qs, "too many RR sets", NULL);
+		return bogus(ctx, qry, qs, EDE_BOGUS, "too many RR sets", NULL);
 	return judge(ctx, qry, qs, qry, &a);
 }
 
@@ -897,6 +1031,9 @@ static enum kr_layer_state validate_finalize(struct kr_layer_ctx *ctx)
 			secure = cached_secure(req, qry->sname, KR_TYPE_CNAME);
 	}
 	kr_pkt_set_flag(a, KR_PKT_AD, secure && chain > 0);
+	struct req_state *r = kr_request_data(req, ctx->plugin);
+	if (ctx->state == KR_STATE_FAIL && r && r->ede)
+		kr_request_add_ede(req, r->ede, r->ede_text);
 	return ctx->state;
 }
 

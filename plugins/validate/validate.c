@@ -11,7 +11,12 @@
 #include "plugins/validate/validate-impl.h"
 
 /** The IANA root KSK 20326 as DS (public, https://data.iana.org/root-anchors/). */
-#define ROOT_ANCHOR ". 0 IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D"
+/* The root zone's key-signing keys as IANA publishes them (root-anchors.xml):
+ * KSK-2017 and KSK-2024, which signs the root since the roll of 2026-10-11. */
+static const char *const root_anchors[] = {
+	". 0 IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D",
+	". 0 IN DS 38696 8 2 683D2D0ACB8C9B712A1948B27F741219298D0A450D612C483AF444A4C0FB2B16",
+};
 
 static json_t *args_first(const char *args)
 {
@@ -115,8 +120,11 @@ static int validate_init_cb(struct kr_plugin *self)
 	struct validate *v = calloc(1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	int ret = validate_ta_add(v, ROOT_ANCHOR);
+	int ret = 0;
+	for (size_t i = 0; ret == 0 && i < sizeof(root_anchors) / sizeof(root_anchors[0]); ++i)
+		ret = validate_ta_add(v, root_anchors[i]);
 	if (ret != 0) {
+		validate_ta_free(v);
 		free(v);
 		return ret;
 	}
