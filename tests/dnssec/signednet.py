@@ -52,6 +52,7 @@ ZONES = {
     # NSEC3
     'n3.wan.': ('wan.', 13, ('-', 0, False), 'ok'),
     'iter.wan.': ('wan.', 13, ('abcd', 200, False), 'ok'),
+    'iter150.wan.': ('wan.', 13, ('abcd', 150, False), 'ok'),
     'sec.bench.': ('bench.', 13, None, 'ok'),
     # unsigned delegations: NSEC, NSEC3, NSEC3 opt-out; an unsigned TLD
     'unsigned.lab.': ('lab.', None, None, 'none'),
@@ -67,6 +68,8 @@ ZONES = {
     'baddigest.lab.': ('lab.', 13, None, 'baddigest'),
     'badtag.lab.': ('lab.', 13, None, 'badtag'),
     'nosig.lab.': ('lab.', 13, None, 'ok'),
+    'foreignkey.lab.': ('lab.', 13, None, 'ok'),
+    'stripped.lab.': ('lab.', 13, None, 'ok'),
     'badnsec.lab.': ('lab.', 13, None, 'ok'),
     'badnsec3.wan.': ('wan.', 13, ('-', 0, False), 'ok'),
     'badwild.lab.': ('lab.', 13, None, 'ok'),
@@ -82,6 +85,10 @@ FAULTS = {
     'baddigest.lab.': ('the DS digest matches no DNSKEY', ('www.baddigest.lab.', 'A')),
     'badtag.lab.': ('the DS key tag matches no DNSKEY (the digest does)', ('www.badtag.lab.', 'A')),
     'nosig.lab.': ('www A has no RRSIG', ('www.nosig.lab.', 'A')),
+    'foreignkey.lab.': ('www A is signed by a key that is not in the DNSKEY set',
+                        ('www.foreignkey.lab.', 'A')),
+    'stripped.lab.': ('a DS in the parent, the zone served without DNSSEC records',
+                      ('www.stripped.lab.', 'A')),
     'badnsec.lab.': ('NXDOMAIN whose NSEC ends at the name asked (it does not cover it)',
                      ('gone.badnsec.lab.', 'A')),
     'badnsec3.wan.': ('NXDOMAIN whose NSEC3 ends at the hash of the name asked',
@@ -193,7 +200,7 @@ def build():
                 text += '\n'.join(_ds_lines(child, keys[child], kind)) + '\n'
         if z == SHORT_TTL_ZONE:
             text = text.replace('www.%s %d A' % (z, fakenet.TTL), 'www.%s %d A' % (z, DAY))
-        if alg is None:
+        if alg is None or z == 'stripped.lab.':
             out[z] = StaticZone(z, text)
             continue
         sig_times = {}
@@ -210,6 +217,8 @@ def build():
             sz.replace_rdata('www', dns.rdatatype.A, '198.19.99.99')
         elif z == 'nosig.lab.':
             sz.delete_rrsig('www', dns.rdatatype.A)
+        elif z == 'foreignkey.lab.':
+            sz.resign('www', dns.rdatatype.A, signer.Key(13, ksk=False), GOOD_TIMES)
         elif z in ('badnsec.lab.', 'badnsec3.wan.'):
             sz.delete_name('gone')
         elif z in ('badwild.lab.', 'badwild3.wan.'):

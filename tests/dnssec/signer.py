@@ -218,6 +218,15 @@ class SignedZone:
     def delete_rrsig(self, rel, rdtype):
         self.zone.find_node(self.name(rel)).delete_rdataset(IN, T.RRSIG, rdtype)
 
+    def resign(self, rel, rdtype, key, times):
+        """Replace the RRSIGs of an RRset with one made by `key` (which may be foreign)."""
+        n = self.name(rel)
+        node = self.zone.find_node(n)
+        rds = node.find_rdataset(IN, rdtype)
+        node.delete_rdataset(IN, T.RRSIG, rdtype)
+        node.find_rdataset(IN, T.RRSIG, rdtype, create=True).add(
+            sign_rdataset(n, rds, key, self.origin, *times), rds.ttl)
+
     def replace_rdata(self, rel, rdtype, new_text):
         rds = self.zone.find_rdataset(self.name(rel), rdtype)
         ttl = rds.ttl

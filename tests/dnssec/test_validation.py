@@ -15,6 +15,7 @@ import subprocess
 import time
 
 import dns.dnssec
+import dns.edns
 import dns.flags
 import dns.name
 import dns.rcode
@@ -85,8 +86,7 @@ def test_signed_zones_verify(net, tmp_path):
         name = dns.name.from_text(origin)
         pzone = dns.zone.from_text(net.zones[parent].text, origin=parent, relativize=False)
         dsset = pzone.get_rdataset(name, 'DS')
-        keys = dns.zone.from_text(z.text, origin=origin, relativize=False).get_rdataset(
-            name, 'DNSKEY')
+        keys = [key.dnskey for key in net.keys[origin]]
         matching = [ds for ds in dsset or [] for key in keys
                     if ds.digest_type in (1, 2, 4) and ds.algorithm == key.algorithm
                     and dns.dnssec.make_ds(name, key, ds.digest_type) == ds]
@@ -206,6 +206,17 @@ def test_nxdomain_in_optout_span(resolver):
     assert r.rcode() == NXDOMAIN, why(k, r, 'NXDOMAIN expected')
 
 
+@pytest.mark.parametrize('name,rdtype,rcode', [('nosuch.iter150.wan.', 'A', NXDOMAIN),
+                                               ('www.iter150.wan.', 'AAAA', NOERROR)],
+                         ids=['nxdomain', 'nodata'])
+def test_nsec3_150_iterations(resolver, name, rdtype, rcode):
+    """150 iterations: still within the limit (README of validate: > 150 is insecure), AD."""
+    k = resolver()
+    r = ask(k, name, rdtype)
+    expect(k, r, rcode, True, auth_rrsig='SOA')
+    assert has_denial(r), why(k, r, 'no NSEC3 in the authority section')
+
+
 ITER = {
     'nxdomain': ('nosuch.iter.wan.', 'A', NXDOMAIN),
     'nodata': ('www.iter.wan.', 'AAAA', NOERROR),
@@ -268,6 +279,24 @@ def test_bogus(resolver, net, zone):
     assert r.rcode() == SERVFAIL, why(k, r, '%s: SERVFAIL expected after the CD query' % zone)
 
 
+EDE_DNSSEC = {1, 2, 5, 6, 7, 8, 9, 10, 11, 12}   # RFC 8914 4.2-4.13: the DNSSEC codes
+
+
+def test_bogus_extended_error(resolver):
+    """A bogus answer's SERVFAIL carries an Extended DNS Error with a DNSSEC code (RFC 8914)."""
+    k = resolver()
+    missing = []
+    for zone in ('expired.lab.', 'future.lab.', 'tampered.lab.', 'nosig.lab.',
+                 'foreignkey.lab.', 'stripped.lab.', 'baddigest.lab.', 'badtag.lab.'):
+        name, rdtype = signednet.FAULTS[zone][1]
+        r = ask(k, name, rdtype)
+        assert r.rcode() == SERVFAIL, why(k, r, '%s: SERVFAIL expected' % zone)
+        codes = [o.code for o in r.options if o.otype == dns.edns.OptionType.EDE]
+        if not set(codes) & EDE_DNSSEC:
+            missing.append('%s: EDE codes %s' % (name, codes))
+    assert not missing, 'no DNSSEC Extended DNS Error:\n' + '\n'.join(missing)
+
+
 def test_negative_trust_anchor(resolver):
     """trust_anchors.negative: bogus domains under it resolve without AD; others unchanged."""
     k = resolver("trust_anchors.negative = {'expired.lab.', 'tampered.lab.'}\n")
@@ -282,15 +311,22 @@ def test_negative_trust_anchor(resolver):
 
 # --- flags -----------------------------------------------------------------------
 
-def test_ad_only_when_asked(resolver):
-    """No DO and no AD in the query: no AD; AD in the query (RFC 6840 5.7): AD."""
+def test_no_ad_no_rrsig_without_do(resolver):
+    """No DO and no AD in the query: no AD, and no RRSIG (RFC 4035 3.2.1)."""
     k = resolver()
     r = ask(k, 'www.ec.lab.', do=False)
     expect(k, r, NOERROR, False, 'www.ec.lab.', 'A', [WWW('ec.lab.')])
-    assert not any(rr.rdtype == dns.rdatatype.RRSIG for rr in r.answer), why(
+    assert not any(rr.rdtype == dns.rdatatype.RRSIG for rr in r.answer + r.authority), why(
         k, r, 'RRSIG without DO')
-    r = ask(k, 'www.ec.lab.', do=False, ad=True)
-    expect(k, r, NOERROR, True, 'www.ec.lab.', 'A', [WWW('ec.lab.')])
+
+
+def test_ad_flag_without_do(resolver):
+    """AD in the query without DO (RFC 6840 5.7): AD on a secure answer, none on an insecure one."""
+    k = resolver()
+    expect(k, ask(k, 'www.ec.lab.', do=False, ad=True), NOERROR, True, 'www.ec.lab.', 'A',
+           [WWW('ec.lab.')])
+    expect(k, ask(k, 'www.unsigned.lab.', do=False, ad=True), NOERROR, False,
+           'www.unsigned.lab.', 'A', [WWW('unsigned.lab.')])
 
 
 def test_cd_on_secure_data(resolver):
