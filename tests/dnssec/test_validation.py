@@ -143,6 +143,7 @@ NODATA_SECURE = {
     'nsec': ('www.ec.lab.', 'AAAA'), 'nsec-empty-non-terminal': ('ent.rsa.lab.', 'A'),
     'nsec3': ('www.n3.wan.', 'AAAA'), 'nsec3-empty-non-terminal': ('ent.n3.wan.', 'A'),
     'nsec3-optout-zone': ('www.bench.', 'AAAA'), 'nsec-tld': ('www.lab.', 'MX'),
+    'nsec-no-ds': ('unsigned.lab.', 'DS'), 'nsec3-no-ds': ('unsigned.wan.', 'DS'),
 }
 
 
@@ -192,6 +193,14 @@ def test_insecure_answer(resolver, zone):
     k = resolver()
     name = 'www.' + zone
     expect(k, ask(k, name), NOERROR, False, name, 'A', [WWW(zone)])
+
+
+def test_no_ds_in_optout_span(resolver):
+    """insec.bench. DS: NODATA proven only by an opt-out NSEC3 covering it: insecure, no AD."""
+    k = resolver()
+    r = ask(k, 'insec.bench.', 'DS')
+    expect(k, r, NOERROR, False)
+    assert not r.answer, why(k, r, 'NODATA expected')
 
 
 def test_insecure_nxdomain(resolver):
@@ -339,22 +348,23 @@ def test_cd_on_secure_data(resolver):
 # --- the cache --------------------------------------------------------------------
 
 CACHED = {
-    'secure-answer': ('www.ec.lab.', 'A', NOERROR, True),
-    'secure-nxdomain': ('nosuch.ec.lab.', 'A', NXDOMAIN, True),
-    'secure-nodata-nsec3': ('www.n3.wan.', 'AAAA', NOERROR, True),
-    'insecure-answer': ('www.unsigned.lab.', 'A', NOERROR, False),
+    'secure-answer': ('www.ec.lab.', 'A', NOERROR, True, 'A', None),
+    'secure-nxdomain': ('nosuch.ec.lab.', 'A', NXDOMAIN, True, None, 'SOA'),
+    'secure-nodata-nsec3': ('www.n3.wan.', 'AAAA', NOERROR, True, None, 'SOA'),
+    'insecure-answer': ('www.unsigned.lab.', 'A', NOERROR, False, None, None),
 }
 
 
-@pytest.mark.parametrize('name,rdtype,rcode,ad', CACHED.values(), ids=CACHED.keys())
-def test_cached(resolver, net, name, rdtype, rcode, ad):
-    """Asked twice: the same rcode and AD, the second time without any upstream query."""
+@pytest.mark.parametrize('name,rdtype,rcode,ad,rrsig,auth_rrsig', CACHED.values(),
+                         ids=CACHED.keys())
+def test_cached(resolver, net, name, rdtype, rcode, ad, rrsig, auth_rrsig):
+    """Asked twice: the same rcode, AD and RRSIGs, the second time without any upstream query."""
     k = resolver()
-    expect(k, ask(k, name, rdtype), rcode, ad)
+    expect(k, ask(k, name, rdtype), rcode, ad, rrsig=rrsig, auth_rrsig=auth_rrsig)
     before = net.counts()
     r = ask(k, name, rdtype)
     upstream = net.upstream_since(before)
-    expect(k, r, rcode, ad)
+    expect(k, r, rcode, ad, rrsig=rrsig, auth_rrsig=auth_rrsig)
     assert not upstream, why(k, r, 'second query went upstream: %s' % upstream)
 
 
