@@ -84,8 +84,9 @@ def kresd_available():
 
 
 class Kresd:
-    def __init__(self, workdir, port, extra_config=''):
+    def __init__(self, workdir, port, extra_config='', env=None):
         self.workdir = pathlib.Path(workdir)
+        self.env = dict(env or {})      # added to kresd's environment (LD_PRELOAD, ...)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.addr = '127.0.0.1'
         self.port = port
@@ -103,6 +104,7 @@ class Kresd:
         env['KRESD_MODULE_DIR'] = str(MODULE_DIR)
         env['ASAN_OPTIONS'] = 'detect_leaks=0:abort_on_error=0:exitcode=86'
         env['UBSAN_OPTIONS'] = 'print_stacktrace=1:halt_on_error=1:exitcode=87'
+        env.update(self.env)
         self._err = open(self.stderr_path, 'wb')
         self.proc = subprocess.Popen([str(KRESD), '-n', '-c', 'config', str(self.workdir)],
                                      cwd=self.workdir, env=env, stdin=subprocess.DEVNULL,
@@ -163,13 +165,13 @@ class Kresd:
 
 @pytest.fixture
 def kresd(net, tmp_path):
-    """kresd(extra_config='') starts a kresd resolving from the fake root; checked at teardown."""
+    """kresd(extra_config='', env=None) starts a kresd resolving from the fake root; checked at teardown."""
     if not kresd_available():
         pytest.fail('%s or %s/iterate.so not built' % (KRESD, MODULE_DIR))
     started = []
 
-    def start(extra_config=''):
-        k = Kresd(tmp_path / ('kresd%d' % len(started)), next(_ports), extra_config)
+    def start(extra_config='', env=None):
+        k = Kresd(tmp_path / ('kresd%d' % len(started)), next(_ports), extra_config, env)
         started.append(k)
         return k.start()
 
