@@ -191,7 +191,7 @@ static bool base32hex_decode(const uint8_t *label, uint8_t out[NSEC3_HASH_LEN])
 			v = c - 'a' + 10;
 		else
 			return false;
-		acc = (acc << 5) | (unsigned)v;
+		acc = ((acc << 5) | (unsigned)v) & 0xfff;   /* at most 12 bits pending */
 		bits += 5;
 		if (bits >= 8) {
 			out[k++] = (uint8_t)(acc >> (bits - 8));

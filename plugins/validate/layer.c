@@ -608,6 +608,26 @@ static const uint8_t *proof_zone(const struct set *s, int n, const uint8_t *targ
 	return NULL;
 }
 
+/** Were all the answer's RR sets stored as proven insecure (by an earlier validation)? */
+static bool cached_insecure(struct kr_request *req, const struct set *s, int n)
+{
+	const struct kr_cache_api *c = kr_service_get(KR_SERVICE_CACHE);
+	if (!c || c->size < KR_CACHE_API_HAS(peek_rrset))
+		return false;
+	int seen = 0;
+	for (int i = 0; i < n; ++i) {
+		if (s[i].section != KR_SECTION_ANSWER)
+			continue;
+		kr_rrset_t rr;
+		uint8_t rank = 0;
+		if (c->peek_rrset(req, s[i].rr.owner, s[i].rr.type, &rr, NULL, &rank) != 0 ||
+		    !(rank & KR_RANK_INSECURE))
+			return false;
+		++seen;
+	}
+	return seen > 0;
+}
+
 /**
  * Judge one answer of qry: find the signing zone's keys (pushing DS/DNSKEY
  * sub-queries under `attach` when unknown), verify every RR set, check the
@@ -645,6 +665,10 @@ static enum kr_layer_state judge(struct kr_layer_ctx *ctx, struct kr_query *qry,
 	}
 	struct zone *z = NULL;
 	bool key_q = qry->stype == KR_TYPE_DNSKEY && kr_dname_eq(qry->sname, zone);
+	if ((qry->flags & KR_QF_CACHED) && cached_insecure(req, s, n)) {
+		mark(qry, qs, Q_INSECURE);   /* judged insecure when it was stored */
+		return ctx->state;
+	}
 	enum zstate st = trust_of(ctx, r, zone, &z);
 	if (st == Z_UNKNOWN && z) {
 		enum kr_layer_state ls = settle_from_referral(ctx, r, z, attach);

@@ -13,7 +13,6 @@ Run by tests/dnssec/run.sh inside a private network namespace.
 import importlib.util
 import os
 import pathlib
-import signal
 import socket
 import sys
 import time
@@ -49,11 +48,7 @@ KNOWN_FAILURES = HERE / 'known-failures.txt'
 
 
 def known_failures():
-    """
-    {node id: reason} from known-failures.txt ('node id  # reason' lines).
-    The entry `shutdown-sigsegv` is not a test: it lets kresd die of SIGSEGV
-    while it stops on SIGTERM (see the reason there).
-    """
+    """{node id: reason} from known-failures.txt ('node id  # reason' lines)."""
     out = {}
     for line in KNOWN_FAILURES.read_text().splitlines():
         line = line.strip()
@@ -62,10 +57,6 @@ def known_failures():
         nodeid, _, reason = line.partition('#')
         out[nodeid.strip()] = reason.strip()
     return out
-
-
-SHUTDOWN_SEGV = 'shutdown-sigsegv'
-SHUTDOWN_CRASHES = []
 
 
 def pytest_configure(config):
@@ -87,58 +78,16 @@ def pytest_collection_modifyitems(config, items):
             seen.add(nodeid)
             item.add_marker(pytest.mark.xfail(strict=True, reason='known failure: ' + known[nodeid]))
     # A stale entry of the list is an error only when the whole suite was collected.
-    stale = sorted(set(known) - seen - {SHUTDOWN_SEGV})
+    stale = sorted(set(known) - seen)
     whole = (not config.getoption('keyword') and len(config.args) == 1
              and pathlib.Path(config.args[0]).resolve() == HERE)
     if stale and whole:
         raise pytest.UsageError('known-failures.txt names tests that do not exist: %s' % stale)
 
 
-def pytest_terminal_summary(terminalreporter):
-    if SHUTDOWN_CRASHES:
-        terminalreporter.section('kresd crashed while stopping (tolerated: %s in known-failures.txt)'
-                                 % SHUTDOWN_SEGV)
-        for line in SHUTDOWN_CRASHES:
-            terminalreporter.write_line(line)
-
-
-@pytest.fixture
-def kresd(net, tmp_path, request):
-    """
-    kresd(extra_config='', env=None): tests/recursion's Kresd resolving from the
-    fake root, checked at teardown as there (alive, status 0 on SIGTERM, no
-    sanitizer report), except that a SIGSEGV while stopping is only reported
-    when known-failures.txt lists `shutdown-sigsegv`.
-    """
-    if not _rc.kresd_available():
-        pytest.fail('%s or %s/iterate.so not built' % (_rc.KRESD, _rc.MODULE_DIR))
-    started = []
-
-    def start(extra_config='', env=None):
-        k = _rc.Kresd(tmp_path / ('kresd%d' % len(started)), next(_rc._ports), extra_config, env)
-        started.append(k)
-        return k.start()
-
-    yield start
-    tolerate = SHUTDOWN_SEGV in known_failures()
-    problems = []
-    for k in started:
-        died = k.proc.poll()
-        rc = k.stop()
-        text = k.stderr()
-        marks = [m for m in _rc.SANITIZER_MARKS if m in text]
-        if died is not None:
-            problems.append('kresd died during the test with status %s' % died)
-        elif rc == -signal.SIGSEGV and tolerate and not marks:
-            SHUTDOWN_CRASHES.append('%s: kresd exited with SIGSEGV on SIGTERM (%s)' % (
-                request.node.nodeid, k.stderr_path))
-        elif rc != 0:
-            problems.append('kresd exited with %s on SIGTERM' % rc)
-        if marks:
-            problems.append('sanitizer report %s in kresd stderr' % marks)
-        if problems:
-            problems.append('stderr (%s):\n%s' % (k.stderr_path, text[-6000:]))
-    assert not problems, '\n'.join(problems)
+# kresd(extra_config='', env=None): tests/recursion's fixture, resolving from the
+# fake root of `net` below and checked at teardown the same way.
+kresd = _rc.kresd
 
 
 @pytest.fixture(scope='session')
@@ -152,7 +101,6 @@ def net(tmp_path_factory):
 
 def validating_config(net, extra=''):
     return ("verbose(true)\n"
-            "modules.load('validate')\n"
             "trust_anchors.remove('.')\n"
             "trust_anchors.add('%s')\n" % net.trust_anchor) + extra
 

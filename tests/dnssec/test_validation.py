@@ -405,3 +405,33 @@ def test_signature_expires_in_cache(resolver, tmp_path):
     expect(k, ask(k, 'www.ec.lab.'), NOERROR, True)
     r = ask(k, name)
     assert r.rcode() == SERVFAIL, why(k, r, 'signatures expired an hour ago: SERVFAIL expected')
+
+
+# --- forwarding ----------------------------------------------------------------------
+
+FORWARDED = {
+    'secure': ('www.ec.lab.', 'A', NOERROR, True),
+    'secure-nsec3': ('www.n3.wan.', 'A', NOERROR, True),
+    'secure-nxdomain': ('nosuch.ec.lab.', 'A', NXDOMAIN, True),
+    'secure-nodata-nsec3': ('www.n3.wan.', 'AAAA', NOERROR, True),
+    'insecure': ('www.unsigned.lab.', 'A', NOERROR, False),
+    'chain-secure-to-secure': ('to-secure.ec.lab.', 'A', NOERROR, True),
+    'chain-secure-to-insecure': ('to-insecure.ec.lab.', 'A', NOERROR, False),
+    'bogus-expired': (signednet.FAULTS['expired.lab.'][1][0], 'A', SERVFAIL, False),
+    'bogus-tampered': (signednet.FAULTS['tampered.lab.'][1][0], 'A', SERVFAIL, False),
+}
+
+
+@pytest.mark.parametrize('name,rdtype,rcode,ad', FORWARDED.values(), ids=FORWARDED.keys())
+def test_forwarded(resolver, name, rdtype, rcode, ad):
+    """
+    policy.FORWARD to another resolver (a validating kresd, asked with CD as
+    RFC 4035 4.9.2 says): the forwarder's answers, chains through several zones
+    included, are validated as if resolved here.
+    """
+    upstream = resolver()
+    k = resolver("policy.add(policy.all(policy.FORWARD('127.0.0.1@%d')))\n" % upstream.port)
+    r = ask(k, name, rdtype)
+    expect(k, r, rcode, ad)
+    if rcode == NOERROR and rdtype == 'A':
+        assert r.answer, why(k, r, 'empty answer')
