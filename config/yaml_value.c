@@ -42,6 +42,10 @@ static void verror(struct kr_yaml_ctx *ctx, int line, int col, const char *path,
 	}
 	char msg[1024], text[1700];
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/* Words from the file may hold anything: one message stays one printable line. */
+	for (char *c = msg; *c; ++c)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	int n = snprintf(text, sizeof(text), "%s:%d:%d: %s%s%s\n", ctx->file, line, col, path ? path : "",
 			 path && *path ? ": " : "", msg);
 	if (n < 0)
