@@ -170,13 +170,21 @@ int kr__yaml_distance(const char *a, const char *b);
 int kr__yaml_scalar_list(struct kr_yaml_ctx *ctx, const struct kr_yaml_node *node, const char *path,
 			 const struct kr_yaml_node ***items);
 
-/* Sections: each checks its node and emits its Lua. */
+/* Sections: each checks its node, records every error, and emits its Lua. */
+
+/** network: listen, do-ipv4/6, out-interface-v4/6, tcp-pipeline, edns-buffer-size, tls. */
 void kr__yaml_network(struct kr_yaml_ctx *ctx, const struct kr_yaml_node *node);
+/** cache: storage, size-max, ttl-min, ttl-max. */
 void kr__yaml_cache(struct kr_yaml_ctx *ctx, const struct kr_yaml_node *node);
+/** dnssec: a boolean, or trust-anchors, trust-anchors-files, negative-trust-anchors. */
 void kr__yaml_dnssec(struct kr_yaml_ctx *ctx, const struct kr_yaml_node *node);
+/** forward: a list of subtree, servers, options. */
 void kr__yaml_forward(struct kr_yaml_ctx *ctx, const struct kr_yaml_node *node);
+/** local-data: ttl, addresses, addresses-files, records, rpz. */
 void kr__yaml_local_data(struct kr_yaml_ctx *ctx, const struct kr_yaml_node *node);
+/** views: a list of subnets, answer, options. */
 void kr__yaml_views(struct kr_yaml_ctx *ctx, const struct kr_yaml_node *node);
+/** modules: a list of names or of name, before/after, options. */
 void kr__yaml_modules(struct kr_yaml_ctx *ctx, const struct kr_yaml_node *node);
 /** A YAML value as a Lua value literal (module options). */
 const char *kr__yaml_lua_value(struct kr_yaml_ctx *ctx, const struct kr_yaml_node *node, const char *path);
