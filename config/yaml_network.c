@@ -50,8 +50,9 @@ static void listen_on(struct kr_yaml_ctx *ctx, const struct kr_yaml_node *iface,
 	}
 	uint8_t buf[16];
 	bool ip = inet_pton(AF_INET, addr, buf) == 1 || inet_pton(AF_INET6, addr, buf) == 1;
-	/* Digits, dots and colons mean an address was meant: say it is a bad one. */
-	if (!ip && (!is_ifname(addr) || strspn(addr, "0123456789.:abcdefABCDEF") == strlen(addr))) {
+	/* Hex digits with dots or colons mean an address was meant: say it is a bad one. */
+	bool addr_like = strpbrk(addr, "0123456789.:") && strspn(addr, "0123456789.:abcdefABCDEF") == strlen(addr);
+	if (!ip && (!is_ifname(addr) || addr_like)) {
 		kr__yaml_error(ctx, iface, path, "'%s' is not an IP address or an interface name", addr);
 		return;
 	}

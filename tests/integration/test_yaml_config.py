@@ -75,28 +75,31 @@ def control(k, cmd):
 
 
 def test_network_listen_port_and_options(yaml_kresd):
-    port2 = next_port()
+    port2, port3 = next_port(), next_port()
     k = yaml_kresd("""\
         network:
           listen:
             - interface: [127.0.0.1, '::1']
               port: {port}
             - interface: 127.0.0.1@%d
+            - interface: lo
+              port: %d
           tcp-pipeline: 7
           edns-buffer-size:
             upstream: 1400B
-        """ % port2)
+        """ % (port2, port3))
     for addr in ('127.0.0.1', '::1'):
         r = k.udp(make_query('localhost.', 'A'), addr=addr)
         assert r.rcode() == dns.rcode.NOERROR and addresses(r) == ['127.0.0.1']
     r = k.tcp(make_query('localhost.', 'AAAA'))
     assert addresses(r) == ['::1']
-    # the second listener, on its own port
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.settimeout(2)
-        q = make_query('localhost.', 'A')
-        s.sendto(q.to_wire(), ('127.0.0.1', port2))
-        assert dns.message.from_wire(s.recv(65535)).id == q.id
+    # the other listeners, on their own ports; an interface name means all its addresses
+    for addr, port in (('127.0.0.1', port2), ('127.0.0.1', port3), ('::1', port3)):
+        with socket.socket(socket.AF_INET6 if ':' in addr else socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.settimeout(2)
+            q = make_query('localhost.', 'A')
+            s.sendto(q.to_wire(), (addr, port))
+            assert dns.message.from_wire(s.recv(65535)).id == q.id
     assert control(k, 'net.tcp_pipeline()') == '7'
     assert control(k, 'net.bufsize()') == '1400'
     # exactly these endpoints: the default port 53 is not opened when the YAML says where to listen
@@ -104,7 +107,8 @@ def test_network_listen_port_and_options(yaml_kresd):
                        "p[#p + 1] = e.transport.ip .. '@' .. e.transport.port .. '/' .. e.transport.protocol end "
                        "table.sort(p) return table.concat(p, ' ')")
     assert ports == ' '.join(sorted('%s@%d/%s' % (a, p, proto) for a, p in
-                                    (('127.0.0.1', k.port), ('::1', k.port), ('127.0.0.1', port2))
+                                    (('127.0.0.1', k.port), ('::1', k.port), ('127.0.0.1', port2),
+                                     ('127.0.0.1', port3), ('::1', port3))
                                     for proto in ('tcp', 'udp'))), ports
 
 

@@ -66,6 +66,9 @@ START_TEST(network)
 	ck_has(lua, "net.tcp_pipeline(100)\n");
 	ck_has(lua, "net.bufsize(1232)\n");
 	ck_has(lua, "net.tls('c.pem', 'k.pem')\nnet.tls_padding(128)\n");
+	/* hex letters alone make a name, with digits and dots an address */
+	ck_has(lua_of("network: {listen: [{interface: dead}]}\n"), "net.listen(net['dead'] or error(");
+	ck_has(errors_of("network: {listen: [{interface: 1.2.3}]}\n"), "'1.2.3' is not an IP address or an interface name");
 	/* a DNS listener on 853 says so: net.listen() would take it for TLS */
 	ck_has(lua_of("network: {listen: [{interface: 127.0.0.1, port: 853}]}\n"),
 	       "net.listen('127.0.0.1', 853, { kind = 'dns' })\n");
