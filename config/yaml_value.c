@@ -318,6 +318,19 @@ bool kr__yaml_int(struct kr_yaml_ctx *ctx, const struct kr_yaml_node *n, const c
 	return true;
 }
 
+/** A size as the largest unit divides it: "1M", "1024T", "1232B". */
+static const char *size_text(long long v, char *buf, size_t size)
+{
+	static const char units[] = "BKMGT";
+	int u = 0;
+	while (u < 4 && v != 0 && v % 1024 == 0) {
+		v /= 1024;
+		++u;
+	}
+	snprintf(buf, size, "%lld%c", v, units[u]);
+	return buf;
+}
+
 bool kr__yaml_size(struct kr_yaml_ctx *ctx, const struct kr_yaml_node *n, const char *path,
 		   long long min, long long max, long long *out)
 {
@@ -336,8 +349,12 @@ bool kr__yaml_size(struct kr_yaml_ctx *ctx, const struct kr_yaml_node *n, const 
 				v = 1LL << 53;
 			else
 				v = v * (1LL << units[i].shift);
-			if (!in_range(ctx, n, path, v, min, max, " bytes"))
+			if (v < min || v > max) {
+				char lo[32], hi[32];
+				kr__yaml_error(ctx, n, path, "must be %s..%s", size_text(min, lo, sizeof(lo)),
+					       size_text(max, hi, sizeof(hi)));
 				return false;
+			}
 			*out = v;
 			return true;
 		}
