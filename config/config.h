@@ -10,6 +10,8 @@
  */
 #pragma once
 
+#include <stdbool.h>
+#include <stdio.h>
 #include <lua.h>
 #include "core/daemon/daemon.h"
 
@@ -23,12 +25,34 @@ void kr_config_deinit(struct kr_daemon *d);
  */
 int kr_config_run_file(const char *path);
 /**
+ * Run Lua text as if it were the config file path (errors located as "path:LINE: message").
+ * @return NULL on success, else the malloc()ed error message (NULL only if even that failed).
+ */
+char *kr__config_run_chunk(const char *code, size_t len, const char *path);
+
+/* config/yaml_run.c: the YAML configuration (config/README.md). */
+/** Is path a YAML configuration (its name ends in .yaml or .yml)? */
+bool kr_config_is_yaml(const char *path);
+/**
+ * Run a YAML configuration: check and translate it, then run the Lua. Errors are
+ * printed to stderr as "FILE:LINE:COL: key.path: message".
+ * @param cli_forks  the process count given with -f, 0 when none was given
+ * @param forks      out: the process count to start (from `workers`, else cli_forks or 1)
+ * @return 0 or -1.
+ */
+int kr_config_run_yaml(const char *path, int cli_forks, int *forks);
+/**
+ * Print the Lua a YAML configuration stands for (kresd --print-lua).
+ * @return 0, or -1 with the errors printed to stderr.
+ */
+int kr_config_print_lua(const char *path, FILE *out);
+/**
  * Evaluate one CLI command (an expression or a statement).
  * @return malloc()ed text of the result or of the error ("error: ..."), with a trailing
  *         newline unless empty; NULL only when out of memory.
  */
 char *kr_config_eval(const char *cmd);
-/** Refresh worker.id, worker.pid and pid (in a new fork). */
+/** Refresh worker.id, worker.count, worker.pid and pid (in a new fork, or after the count changed). */
 void kr__config_update_worker(void);
 /** Load plugin name and make its Lua table; errors as a Lua error (for the C bindings). */
 int kr__config_load_plugin(lua_State *L, const char *spec);

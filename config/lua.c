@@ -108,6 +108,27 @@ int kr_config_run_file(const char *path)
 	return 0;
 }
 
+char *kr__config_run_chunk(const char *code, size_t len, const char *path)
+{
+	lua_State *L = the_daemon.L;
+	const char *prev = running_file;
+	running_file = path;
+	lua_pushfstring(L, "@%s", path);
+	int ret = luaL_loadbuffer(L, code, len, lua_tostring(L, -1));
+	lua_remove(L, -2);
+	if (ret == 0)
+		ret = pcall_located(L, 0, 0);
+	else if (lua_isstring(L, -1) && full_location(L, lua_tostring(L, -1)))
+		lua_remove(L, -2);
+	running_file = prev;
+	if (ret == 0)
+		return NULL;
+	const char *msg = lua_tostring(L, -1);
+	char *out = strdup(msg ? msg : "(unknown error)");
+	lua_pop(L, 1);
+	return out ? out : strdup("out of memory");
+}
+
 char *kr_config_eval(const char *cmd)
 {
 	lua_State *L = the_daemon.L;
@@ -382,6 +403,8 @@ void kr__config_update_worker(void)
 	lua_getglobal(L, "worker");
 	lua_pushnumber(L, the_daemon.fork_id);
 	lua_setfield(L, -2, "id");
+	lua_pushnumber(L, the_daemon.fork_count);
+	lua_setfield(L, -2, "count");
 	lua_pushnumber(L, getpid());
 	lua_setfield(L, -2, "pid");
 	lua_pop(L, 1);

@@ -24,7 +24,9 @@ struct options {
 	const char *config;
 	const char *keyfile;
 	const char *rundir;
+	const char *print_lua;   /**< --print-lua FILE */
 	int forks;
+	bool forks_given;        /**< -f on the command line */
 	bool interactive;
 	bool quiet;
 };
@@ -36,7 +38,9 @@ static void usage(FILE *out)
 		"\n"
 		"Options:\n"
 		"  -a, --addr=ADDR[@PORT]   listen on address (port 53 by default); repeatable\n"
-		"  -c, --config=FILE        configuration file (default: 'config' in rundir if present)\n"
+		"  -c, --config=FILE        configuration file (default: 'config' in rundir if present);\n"
+		"                           FILE.yaml or FILE.yml is a YAML configuration\n"
+		"      --print-lua=FILE     print the Lua a YAML configuration stands for and exit\n"
 		"  -k, --keyfile=FILE       DNSSEC trust anchor file (RFC 5011 managed)\n"
 		"  -f, --forks=N            start N processes serving the same addresses\n"
 		"  -n, --noninteractive     no interactive CLI on stdin\n"
@@ -55,7 +59,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "keyfile", required_argument, NULL, 'k' }, { "forks", required_argument, NULL, 'f' },
 		{ "noninteractive", no_argument, NULL, 'n' }, { "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' }, { "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+		{ "help", no_argument, NULL, 'h' }, { "print-lua", required_argument, NULL, 'P' },
+		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 	while ((c = getopt_long(argc, argv, "a:c:k:f:nqvVh", longopts, NULL)) != -1) {
@@ -77,6 +82,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 				return 1;
 			}
 			o->forks = (int)n;
+			o->forks_given = true;
 			o->interactive = false;
 			break;
 		}
@@ -85,6 +91,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'v': kr_log_set_verbose(true); break;
 		case 'V': printf("kresd, version %s\n", PACKAGE_VERSION); exit(0);
 		case 'h': usage(stdout); exit(0);
+		case 'P': o->print_lua = optarg; break;
 		default: usage(stderr); return 1;
 		}
 	}
@@ -246,6 +253,8 @@ int main(int argc, char **argv)
 	struct options o = { .interactive = true, .forks = 1 };
 	if (parse_args(argc, argv, &o) != 0)
 		return 1;
+	if (o.print_lua)
+		return kr_config_print_lua(o.print_lua, stdout) == 0 ? 0 : 1;
 	if (o.rundir && chdir(o.rundir) != 0) {
 		fprintf(stderr, "kresd: cannot enter rundir '%s': %s\n", o.rundir, strerror(errno));
 		return 1;
@@ -282,8 +291,15 @@ int main(int argc, char **argv)
 	const char *config = o.config;
 	if (!config && access("config", R_OK) == 0)
 		config = "config";
-	if (config && kr_config_run_file(config) != 0)
+	if (config && kr_config_is_yaml(config)) {
+		/* `workers` may set the process count (unless -f says otherwise) */
+		if (kr_config_run_yaml(config, o.forks_given ? o.forks : 0, &o.forks) != 0)
+			goto out;
+		if (o.forks > 1)
+			o.interactive = false;
+	} else if (config && kr_config_run_file(config) != 0) {
 		goto out;
+	}
 	if (o.keyfile) {
 		char cmd[PATH_MAX + 64];
 		snprintf(cmd, sizeof(cmd), "trust_anchors.add_file('%s')", o.keyfile);

@@ -10,10 +10,14 @@ trap 'rm -rf "$out"' EXIT
 srcs="$top/core/wire/dname.c $top/core/wire/edns.c $top/core/wire/pkt.c $top/core/wire/rdesc.c
 	$top/core/wire/rrline.c $top/core/wire/rrset.c $top/core/wire/rrtext.c $top/core/wire/rrtype.c
 	$top/core/util/errors.c $top/core/util/log.c $top/core/util/mm.c"
-for target in fuzz_pkt fuzz_rrline; do
+# The YAML loader without its Lua side (config/yaml_run.c), with libyaml.
+yaml_srcs=$(ls "$top"/config/yaml_*.c | grep -v yaml_run.c)
+for target in fuzz_pkt fuzz_rrline fuzz_yaml; do
+	extra=
+	[ "$target" = fuzz_yaml ] && extra="$yaml_srcs $(pkg-config --cflags --libs yaml-0.1)"
 	clang -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined -I"$top/api" -I"$top" \
-		"$top/tests/fuzz/$target.c" $srcs -o "$out/$target"
+		"$top/tests/fuzz/$target.c" $srcs $extra -o "$out/$target"
 	mkdir -p "$out/corpus-$target"
 	cp "$top"/tests/fuzz/seeds/"$target"/* "$out/corpus-$target/" 2>/dev/null || true
 	echo "fuzzing $target for $secs s"
