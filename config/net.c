@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The `net` table: listen, close, list, interfaces, bufsize, tcp_pipeline, tls. */
 #include <lauxlib.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "config/config.h"
@@ -222,6 +223,45 @@ static int l_net_tcp_pipeline(lua_State *L)
 	return 1;
 }
 
+/**
+ * net.tcp_limits({idle_ms = N, max = N, per_client = N}): limits of client TCP
+ * and TLS connections (each field optional); returns them all as a table.
+ */
+static int l_net_tcp_limits(lua_State *L)
+{
+	struct kr_net *net = &the_daemon.net;
+	static const struct { const char *name; size_t off; lua_Integer min, max; } fields[] = {
+		{ "idle_ms", offsetof(struct kr_net, tcp_idle_ms), 100, 3600000 },
+		{ "max", offsetof(struct kr_net, tcp_max_conns), 1, 1000000 },
+		{ "per_client", offsetof(struct kr_net, tcp_max_per_client), 1, 1000000 },
+	};
+	const size_t n = sizeof(fields) / sizeof(fields[0]);
+	if (!lua_isnoneornil(L, 1)) {
+		luaL_checktype(L, 1, LUA_TTABLE);
+		lua_pushnil(L);
+		while (lua_next(L, 1)) {
+			const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
+			size_t i = 0;
+			while (i < n && strcmp(fields[i].name, key) != 0)
+				++i;
+			if (i == n)
+				return luaL_error(L, "net.tcp_limits: unknown field '%s' (idle_ms, max, per_client)", key);
+			lua_Integer v = luaL_checkinteger(L, -1);
+			if (v < fields[i].min || v > fields[i].max)
+				return luaL_error(L, "net.tcp_limits: %s %d is outside %d-%d", key, (int)v,
+						  (int)fields[i].min, (int)fields[i].max);
+			*(unsigned *)((char *)net + fields[i].off) = (unsigned)v;
+			lua_pop(L, 1);
+		}
+	}
+	lua_createtable(L, 0, (int)n);
+	for (size_t i = 0; i < n; ++i) {
+		lua_pushnumber(L, *(unsigned *)((char *)net + fields[i].off));
+		lua_setfield(L, -2, fields[i].name);
+	}
+	return 1;
+}
+
 /** net.outgoing_v4('addr') / net.outgoing_v6('addr'): source address of upstream queries. */
 static int outgoing(lua_State *L, int family, union kr_sockaddr *sa, const char *fname)
 {
@@ -304,7 +344,7 @@ void kr__config_open_net(lua_State *L)
 		{ "interfaces", l_net_interfaces }, { "bufsize", l_net_bufsize },
 		{ "tcp_pipeline", l_net_tcp_pipeline }, { "outgoing_v4", l_net_outgoing_v4 },
 		{ "outgoing_v6", l_net_outgoing_v6 }, { "tls", l_net_tls },
-		{ "tls_padding", l_net_tls_padding }, { NULL, NULL },
+		{ "tls_padding", l_net_tls_padding }, { "tcp_limits", l_net_tcp_limits }, { NULL, NULL },
 	};
 	lua_newtable(L);
 	luaL_register(L, NULL, fns);
