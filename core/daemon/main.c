@@ -12,6 +12,7 @@
 #include "config/config.h"
 #include "core/daemon/control.h"
 #include "core/daemon/daemon.h"
+#include "core/net/tls.h"
 #include "core/net/worker.h"
 #include "loader/loader.h"
 
@@ -220,6 +221,7 @@ static void start_forks(int forks)
 			child_count = 0;
 			the_daemon.fork_id = i;
 			uv_loop_fork(the_daemon.loop);
+			kr__tls_after_fork(i);
 			kr__config_update_worker();
 			return;
 		}

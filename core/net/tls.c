@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <mbedtls/base64.h>
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
@@ -14,6 +15,7 @@
 #include <mbedtls/net_sockets.h>
 #include <mbedtls/sha256.h>
 #include <kres/defines.h>
+#include <kres/log.h>
 #include <kres/pkt.h>
 #include "core/net/tls.h"
 
@@ -38,6 +40,21 @@ mbedtls_ctr_drbg_context *kr__tls_rng(void)
 	}
 	rng_ready = true;
 	return &drbg;
+}
+
+void kr__tls_after_fork(int fork_id)
+{
+	if (!rng_ready)
+		return;
+	unsigned char extra[sizeof(fork_id) + sizeof(pid_t)];
+	pid_t pid = getpid();
+	memcpy(extra, &fork_id, sizeof(fork_id));
+	memcpy(extra + sizeof(fork_id), &pid, sizeof(pid));
+	if (mbedtls_ctr_drbg_reseed(&drbg, extra, sizeof(extra)) != 0) {
+		/* Never go on with the parent's stream. */
+		kr_log_crit(tls, "cannot reseed the random generator after fork");
+		abort();
+	}
 }
 
 const char *kr__tls_strerror(int err, char *buf, size_t len)

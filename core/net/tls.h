@@ -43,6 +43,11 @@ struct kr_tls_stream {
 /** The process-wide random generator (seeded on first use). @return it or NULL. */
 mbedtls_ctr_drbg_context *kr__tls_rng(void);
 /**
+ * Reseed the generator in a new fork from fresh entropy, so that no two
+ * processes draw the same TLS randoms and keys. No-op when never seeded.
+ */
+void kr__tls_after_fork(int fork_id);
+/**
  * Set up ts for conf (server or client) over stream.
  * @return 0, -ENOMEM, or -EINVAL (mbed TLS refused the setup).
  */

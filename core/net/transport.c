@@ -20,6 +20,7 @@
 
 #define UPSTREAM_TIMEOUT_MS 1500
 #define UP_CONN_IDLE_MS 10000
+#define UP_CONN_SETUP_MS 5000   /* connect (and TLS handshake) within this, or give up */
 
 /** A TCP connection to an upstream server, shared by the tasks that query it. */
 struct kr_up_conn {
@@ -63,7 +64,7 @@ static void conn_close(struct kr_up_conn *c);
 static void conn_idle_cb(uv_timer_t *timer)
 {
 	struct kr_up_conn *c = timer->data;
-	if (!c->waiting)
+	if (!c->waiting || !c->connected)
 		conn_close(c);
 }
 
@@ -80,7 +81,7 @@ static void conn_detach(struct kr_task *t)
 	}
 	t->up_conn = NULL;
 	t->next_up = NULL;
-	if (!c->waiting && !c->closing)
+	if (!c->waiting && !c->closing && c->connected)
 		uv_timer_start(&c->idle, conn_idle_cb, UP_CONN_IDLE_MS, 0);
 }
 
@@ -519,6 +520,7 @@ static struct kr_up_conn *conn_get(const union kr_sockaddr *sa, bool tls)
 		uv_close((uv_handle_t *)&c->handle, conn_closed_cb);
 		return NULL;
 	}
+	uv_timer_start(&c->idle, conn_idle_cb, UP_CONN_SETUP_MS, 0);
 	c->next = up_conns;
 	up_conns = c;
 	return c;
@@ -540,7 +542,8 @@ static void tcp_send(struct kr_task *t, const union kr_sockaddr *sa)
 	t->up_written = false;
 	t->next_up = c->waiting;
 	c->waiting = t;
-	uv_timer_stop(&c->idle);
+	if (c->connected)
+		uv_timer_stop(&c->idle);   /* before that it times the setup */
 	if (c->connected && conn_write(c, t) != 0) {
 		conn_close(c);   /* fails t over to its next server */
 		return;

@@ -205,6 +205,30 @@ def test_ephemeral_certificate_pin(kresd):
     assert spki_pin(der) == m.group(1)
 
 
+def test_port_853_means_tls(kresd, pki):
+    k = kresd("net.tls('%s', '%s')\nnet.listen('127.0.0.1', 853)\n" % (pki['cert'], pki['key']) + HINT,
+              interactive=True)
+    listing = k.cli("for _, e in ipairs(net.list()) do print(e.kind, e.transport.protocol, e.transport.port) end")
+    assert 'tls\ttcp\t853' in listing and 'udp\t853' not in listing, listing
+    out = subprocess.run(['kdig', '@127.0.0.1', '+tls', 'www.dot.lab', 'A'],   # kdig's TLS port: 853
+                         capture_output=True, text=True, timeout=10).stdout
+    assert '192.0.2.10' in out, out
+
+
+def test_forks_share_the_ephemeral_certificate(kresd):
+    """Made before forking: every fork serves the pin that was logged."""
+    k, port = tls_server(kresd, '', forks=2)
+    pins = re.findall(r'pin_sha256 ([A-Za-z0-9+/=]{44})', k.stderr())
+    assert len(pins) == 1, k.stderr()
+    seen = set()
+    for _ in range(8):
+        with tls_connect(port) as s:
+            seen.add(spki_pin(s.getpeercert(binary_form=True)))
+            s.sendall(frame(make_query('www.dot.lab.', 'A').to_wire()))
+            assert addresses(dns.message.from_wire(tcp_read_msg(s))) == ['192.0.2.10']
+    assert seen == set(pins)
+
+
 def client_hello():
     """The first flight of a real TLS client, made without a network."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -383,6 +407,71 @@ def test_tls_forward_pin(kresd, pki, tls_upstream):
         q, r = k.query('p%d.fwd.lab.' % i, 'A')
         assert addresses(r) == ['192.0.2.53']
     assert up.connections == 1 and len(up.queries) == 3
+
+
+class RawUpstream:
+    """A TCP server that answers every connection with `reply` (then nothing); records closings."""
+
+    def __init__(self, reply=b''):
+        self.port = next_port()
+        self.reply = reply
+        self.sock = socket.create_server(('127.0.0.1', self.port))
+        self.sock.settimeout(0.1)
+        self.accepted = 0
+        self.closed_after = []
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while not self._stop.is_set():
+            try:
+                c, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            self.accepted += 1
+            threading.Thread(target=self._hold, args=(c,), daemon=True).start()
+
+    def _hold(self, c):
+        t0 = time.monotonic()
+        with c:
+            c.recv(4096)   # the ClientHello
+            if self.reply:
+                c.sendall(self.reply)
+            took = wait_closed(c, 15)
+            if took is not None:
+                self.closed_after.append(time.monotonic() - t0)
+
+    def close(self):
+        self._stop.set()
+        self.thread.join(2)
+        self.sock.close()
+
+
+@pytest.mark.parametrize('reply', [b'', b'HTTP/1.0 400 Bad Request\r\n\r\n' * 10], ids=['stalled', 'garbage'])
+def test_tls_forward_stalled_or_garbage_upstream(kresd, pki, reply):
+    up = RawUpstream(reply)
+    try:
+        k = kresd(forward_config("{'127.0.0.1@%d', pin_sha256 = '%s'}" % (up.port, pki['pin'])) +
+                  "hints['ok.lab'] = '192.0.2.1'\n")
+        t0 = time.monotonic()
+        r = k.udp(make_query('a.fwd.lab.', 'A'), timeout=8)
+        assert r.rcode() == dns.rcode.SERVFAIL
+        assert time.monotonic() - t0 < 6
+        # The loop never waited on the upstream: local answers came at once meanwhile.
+        q, r = k.query('ok.lab.', 'A')
+        assert addresses(r) == ['192.0.2.1']
+        # A handshake that does not finish in 5 s is given up, so the server sees the close.
+        deadline = time.monotonic() + 8
+        while not up.closed_after and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert up.closed_after and up.closed_after[0] < 7, up.closed_after
+        if reply:
+            assert 'TLS handshake failed' in k.stderr() and 'not used' in k.stderr(), k.stderr()
+    finally:
+        up.close()
 
 
 def test_tls_forward_to_kresd(kresd, pki):
