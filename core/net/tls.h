@@ -134,6 +134,7 @@ struct kr_tls_upstream {
 	bool check_ca;         /**< the chain must verify against ca and hostname */
 	uint8_t pins[KR_TLS_PINS_MAX][KR_TLS_PIN_LEN];
 	unsigned pin_count;
+	uint64_t refused_until;  /**< kr_now_ms() before which the server is not tried again (it failed its check) */
 	struct kr_tls_upstream *next;
 };
 

@@ -21,6 +21,7 @@
 #define UPSTREAM_TIMEOUT_MS 1500
 #define UP_CONN_IDLE_MS 10000
 #define UP_CONN_SETUP_MS 5000   /* connect (and TLS handshake) within this, or give up */
+#define TLS_REFUSED_MS 10000    /* a TLS server that failed its check is left alone this long */
 
 /** A TCP connection to an upstream server, shared by the tasks that query it. */
 struct kr_up_conn {
@@ -378,6 +379,7 @@ static void conn_tls_refused(struct kr_up_conn *c, const char *why)
 	int port = ntohs(c->addr.ip.sa_family == AF_INET ? c->addr.ip4.sin_port : c->addr.ip6.sin6_port);
 	kr_log_error(tls, "upstream %s@%d%s%s not used: %s", ip, port, c->auth->hostname ? " as " : "",
 		     c->auth->hostname ? c->auth->hostname : "", why);
+	c->auth->refused_until = kr_now_ms() + TLS_REFUSED_MS;
 }
 
 /** TLS: finish the handshake and authentication, then decrypt and dispatch. @return false when c closed. */
@@ -484,6 +486,10 @@ static int conn_tls_init(struct kr_up_conn *c, const union kr_sockaddr *sa)
 	if (!auth) {
 		kr_log_error(tls, "upstream %s: no TLS authentication configured for it, not used",
 			     kr_net_addr_str(sa, ip, sizeof(ip)));
+		return -1;
+	}
+	if (auth->refused_until > kr_now_ms()) {
+		kr_log_debug(tls, "upstream %s failed its check recently, not tried", kr_net_addr_str(sa, ip, sizeof(ip)));
 		return -1;
 	}
 	c->tls = malloc(sizeof(*c->tls));

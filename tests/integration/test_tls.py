@@ -396,6 +396,7 @@ def test_tls_forward_fails_closed(kresd, pki, tls_upstream, target, words):
         q, r = k.query(name, 'A')
         assert r.rcode() == dns.rcode.SERVFAIL and not r.answer
     assert up.queries == [], 'no query may reach a server that failed authentication'
+    assert up.connections == 1, 'after a failed check the server is left alone for a while'
     err = k.stderr()
     assert words in err and 'not used' in err and '127.0.0.1@%d' % up.port in err, err
 
