@@ -172,15 +172,10 @@ int kr_net_listen(struct kr_net *net, const char *addr, uint16_t port, unsigned 
 	};
 	if ((kinds & KR_EP_TCP) && (kinds & KR_EP_TLS))
 		return -EINVAL;   /* one TCP socket per address */
-	if ((kinds & KR_EP_TLS) && !net->tls) {
-		char err[256];
-		int r = kr__tls_creds_ephemeral(&net->tls, err, sizeof(err));
-		if (r != 0) {
-			kr_log_error(tls, "no certificate for DNS over TLS: %s", err);
+	if (kinds & KR_EP_TLS) {
+		int r = kr_net_tls_ensure(net);
+		if (r != 0)
 			return r;
-		}
-		kr_log_warning(tls, "no certificate set with net.tls(): serving a self-signed ephemeral one; "
-			       "clients may pin it with pin_sha256 %s", net->tls->pin);
 	}
 	/* On failure close only what this call opened (appended from here on),
 	 * not the other kinds listening at the address before. */
@@ -205,18 +200,54 @@ int kr_net_listen(struct kr_net *net, const char *addr, uint16_t port, unsigned 
 	return ret;
 }
 
+int kr_net_tls_ensure(struct kr_net *net)
+{
+	if (net->tls)
+		return 0;
+	char err[256];
+	int r = kr__tls_creds_ephemeral(&net->tls, err, sizeof(err));
+	if (r != 0) {
+		kr_log_error(tls, "no certificate for DNS over TLS: %s", err);
+		return r;
+	}
+	kr_log_warning(tls, "no certificate set with net.tls(): serving a self-signed ephemeral one; "
+		       "clients may pin it with pin_sha256 %s", net->tls->pin);
+	return 0;
+}
+
+/** The address and socket type of a handed-over fd. @return 0 or -errno. */
+static int fd_inspect(int fd, union kr_sockaddr *sa, int *type)
+{
+	socklen_t len = sizeof(*sa);
+	socklen_t tlen = sizeof(*type);
+	if (getsockname(fd, &sa->ip, &len) != 0 || getsockopt(fd, SOL_SOCKET, SO_TYPE, type, &tlen) != 0)
+		return -errno;
+	if (sa->ip.sa_family != AF_INET && sa->ip.sa_family != AF_INET6)
+		return -EAFNOSUPPORT;
+	if (*type != SOCK_DGRAM && *type != SOCK_STREAM)
+		return -EPROTOTYPE;
+	return 0;
+}
+
+int kr_net_listen_fd_tls(struct kr_net *net, int fd)
+{
+	union kr_sockaddr sa;
+	int type = 0;
+	int ret = fd_inspect(fd, &sa, &type);
+	if (ret != 0)
+		return ret;
+	if (type != SOCK_STREAM)
+		return -EPROTOTYPE;
+	return ep_open(net, &sa, KR_EP_TLS, fd, true);
+}
+
 int kr_net_listen_fd(struct kr_net *net, int fd)
 {
 	union kr_sockaddr sa;
-	socklen_t len = sizeof(sa);
 	int type = 0;
-	socklen_t tlen = sizeof(type);
-	if (getsockname(fd, &sa.ip, &len) != 0 || getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) != 0)
-		return -errno;
-	if (sa.ip.sa_family != AF_INET && sa.ip.sa_family != AF_INET6)
-		return -EAFNOSUPPORT;
-	if (type != SOCK_DGRAM && type != SOCK_STREAM)
-		return -EPROTOTYPE;
+	int ret = fd_inspect(fd, &sa, &type);
+	if (ret != 0)
+		return ret;
 	return ep_open(net, &sa, type == SOCK_DGRAM ? KR_EP_UDP : KR_EP_TCP, fd, true);
 }
 

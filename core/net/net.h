@@ -65,6 +65,18 @@ int kr_net_listen(struct kr_net *net, const char *addr, uint16_t port, unsigned 
 /** Adopt a socket handed over by a supervisor (type and address detected). @return 0 or -errno. */
 int kr_net_listen_fd(struct kr_net *net, int fd);
 /**
+ * Adopt a stream socket handed over by a supervisor for DNS over TLS
+ * (systemd's FileDescriptorName=dns-tls). Credentials come later: net.tls()
+ * in the config, else kr_net_tls_ensure().
+ * @return 0, -EPROTOTYPE (not a stream socket), or -errno.
+ */
+int kr_net_listen_fd_tls(struct kr_net *net, int fd);
+/**
+ * Make sure TLS endpoints have credentials: with none set, make an ephemeral
+ * self-signed certificate and log its pin. @return 0 or an error (logged).
+ */
+int kr_net_tls_ensure(struct kr_net *net);
+/**
  * Serve TLS with the certificate (chain) and key from these files, from now on
  * (open connections keep the old ones).
  * @return 0, or a negative error with a message naming the file in err.

@@ -9,6 +9,7 @@ time with the openssl command.
 """
 import base64
 import hashlib
+import os
 import re
 import socket
 import ssl
@@ -24,7 +25,8 @@ import dns.rcode
 import dns.rrset
 import pytest
 
-from conftest import frame, make_query, measure, next_port, recv_exact, tcp_read_msg, wait_closed
+from conftest import (KRESD, frame, kresd_env, make_query, measure, next_port, recv_exact, sanitizer_report,
+                      tcp_read_msg, wait_closed)
 
 HINT = "modules = { 'hints', 'policy' }\nhints['www.dot.lab'] = '192.0.2.10'\n"
 
@@ -227,6 +229,35 @@ def test_forks_share_the_ephemeral_certificate(kresd):
             s.sendall(frame(make_query('www.dot.lab.', 'A').to_wire()))
             assert addresses(dns.message.from_wire(tcp_read_msg(s))) == ['192.0.2.10']
     assert seen == set(pins)
+
+
+def test_socket_from_systemd_named_dns_tls(tmp_path, moduledir, pki):
+    """LISTEN_FDS with LISTEN_FDNAMES=dns-tls: the handed-over socket serves TLS with net.tls()'s certificate."""
+    port = next_port()
+    sock = socket.create_server(('127.0.0.1', port))
+    (tmp_path / 'config').write_text("net.tls('%s', '%s')\n" % (pki['cert'], pki['key']) + HINT)
+    cmd = ['sh', '-c', 'LISTEN_PID=$$ LISTEN_FDS=1 LISTEN_FDNAMES=dns-tls exec "$0" "$@"',
+           str(KRESD), '-n', '-c', 'config', str(tmp_path)]
+    with open(tmp_path / 'stderr', 'wb') as err:
+        proc = subprocess.Popen(cmd, cwd=tmp_path, env=kresd_env(moduledir), stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=err, pass_fds=(3,),
+                                preexec_fn=lambda: os.dup2(sock.fileno(), 3))
+    sock.close()
+    try:
+        deadline = time.monotonic() + 5
+        while True:
+            try:
+                r = tls_query(port, make_query('www.dot.lab.', 'A'), ca=pki['ca'], hostname='dot.lab')
+                break
+            except (OSError, ssl.SSLError, EOFError):
+                assert time.monotonic() < deadline and proc.poll() is None, (tmp_path / 'stderr').read_text()
+                time.sleep(0.05)
+        assert addresses(r) == ['192.0.2.10']
+        assert 'ephemeral' not in (tmp_path / 'stderr').read_text()
+    finally:
+        proc.terminate()
+        assert proc.wait(5) == 0
+    assert not sanitizer_report((tmp_path / 'stderr').read_text())
 
 
 def client_hello():
