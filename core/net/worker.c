@@ -8,6 +8,7 @@
 
 #define ARENA_POOL_MAX 64
 #define TCP_WRITE_QUEUE_MAX (1024 * 1024)  /* bytes a client may leave unread */
+#define TLS_BATCH_MAX 16384                /* answers gathered into one TLS record at most */
 
 /** A TCP client connection, possibly carrying TLS. */
 struct kr_tcp_session {
@@ -16,6 +17,8 @@ struct kr_tcp_session {
 	struct kr_net *net;
 	struct kr_tls_stream *tls;  /* NULL for plain TCP; malloc()ed */
 	struct kr_tls_creds *creds; /* the credentials tls was set up with; one reference */
+	uint8_t *tls_out;           /* framed answers not yet encrypted (see session_send()); malloc()ed */
+	size_t tls_out_len;
 	uint8_t *buf;            /* unprocessed stream bytes; malloc()ed */
 	size_t len;
 	size_t cap;
@@ -220,6 +223,7 @@ static void session_handle_closed_cb(uv_handle_t *h)
 			free(s->tls);
 		}
 		kr__tls_creds_unref(s->creds);
+		free(s->tls_out);
 		free(s->buf);
 		free(s);
 	}
@@ -327,6 +331,17 @@ static bool session_tls_pump(struct kr_tcp_session *s)
 	}
 }
 
+/** Encrypt and send the answers gathered in tls_out. */
+static void session_tls_flush(struct kr_tcp_session *s)
+{
+	if (!s->tls_out_len)
+		return;
+	int ret = kr__tls_stream_write(s->tls, s->tls_out, s->tls_out_len);
+	s->tls_out_len = 0;
+	if (ret != 0)
+		session_close(s);
+}
+
 /** Start tasks for the complete messages in the buffer, as the pipeline limit allows. */
 static void session_process(struct kr_tcp_session *s)
 {
@@ -358,6 +373,8 @@ static void session_process(struct kr_tcp_session *s)
 		handle_query(t, msg, mlen, true);
 	}
 	s->processing = false;
+	if (s->tls && !s->closing)
+		session_tls_flush(s);
 	if (s->closing)
 		return;
 	if (off) {
@@ -429,12 +446,31 @@ static void session_send(struct kr_tcp_session *s, const kr_pkt_t *answer)
 		return;
 	}
 	if (s->tls) {
-		/* One buffer for the frame, so that it goes out in as few records as possible. */
+		/* Answers made while session_process() runs (from cache, hints...) are
+		 * gathered and leave together in one record from session_tls_flush();
+		 * others go at once. One buffer per frame: as few records as possible. */
+		size_t flen = 2 + answer->size;
+		if (s->tls_out_len + flen > TLS_BATCH_MAX)
+			session_tls_flush(s);
+		if (s->closing)
+			return;
+		if (s->processing && flen <= TLS_BATCH_MAX && !s->tls_out) {
+			s->tls_out = malloc(TLS_BATCH_MAX);
+		}
+		if (s->processing && flen <= TLS_BATCH_MAX && s->tls_out) {
+			uint8_t *o = s->tls_out + s->tls_out_len;
+			o[0] = (uint8_t)(answer->size >> 8);
+			o[1] = (uint8_t)answer->size;
+			memcpy(o + 2, answer->wire, answer->size);
+			s->tls_out_len += flen;
+			++the_daemon.stats.answered;
+			return;
+		}
 		static uint8_t frame[2 + KR_PKT_MAXSIZE];
 		frame[0] = (uint8_t)(answer->size >> 8);
 		frame[1] = (uint8_t)answer->size;
 		memcpy(frame + 2, answer->wire, answer->size);
-		if (kr__tls_stream_write(s->tls, frame, 2 + answer->size) != 0) {
+		if (kr__tls_stream_write(s->tls, frame, flen) != 0) {
 			session_close(s);
 			return;
 		}
