@@ -416,8 +416,16 @@ static bool conn_tls_pump(struct kr_up_conn *c)
 	}
 	for (;;) {
 		conn_buf_grow(c);
-		if (c->cap == c->len)
-			return conn_dispatch_all(c);   /* cannot happen: a full buffer holds a message */
+		if (c->cap == c->len) {
+			/* A full buffer holds a whole message at least: hand it over, then go on. */
+			if (!conn_dispatch_all(c))
+				return false;
+			if (c->cap == c->len) {
+				conn_close(c);
+				return false;
+			}
+			continue;
+		}
 		int n = kr__tls_stream_read(c->tls, c->buf + c->len, c->cap - c->len);
 		if (n == 0)
 			return true;

@@ -454,10 +454,10 @@ static void session_send(struct kr_tcp_session *s, const kr_pkt_t *answer)
 			session_tls_flush(s);
 		if (s->closing)
 			return;
-		if (s->processing && flen <= TLS_BATCH_MAX && !s->tls_out) {
-			s->tls_out = malloc(TLS_BATCH_MAX);
-		}
-		if (s->processing && flen <= TLS_BATCH_MAX && s->tls_out) {
+		bool batch = s->processing && flen <= TLS_BATCH_MAX;
+		if (batch && !s->tls_out)
+			s->tls_out = malloc(TLS_BATCH_MAX);   /* once per session; without it: one by one */
+		if (batch && s->tls_out) {
 			uint8_t *o = s->tls_out + s->tls_out_len;
 			o[0] = (uint8_t)(answer->size >> 8);
 			o[1] = (uint8_t)answer->size;
