@@ -22,6 +22,7 @@ import dns.edns
 import dns.flags
 import dns.message
 import dns.rcode
+import dns.rdatatype
 import dns.rrset
 import pytest
 
@@ -358,8 +359,12 @@ class TlsUpstream:
                     q = dns.message.from_wire(tcp_read_msg(s))
                     self.queries.append(q)
                     r = dns.message.make_response(q)
-                    r.answer.append(dns.rrset.from_text(q.question[0].name, 300, 'IN', 'A', '192.0.2.53'))
-                    s.sendall(frame(r.to_wire()))
+                    if q.question[0].rdtype == dns.rdatatype.TXT:   # ~28 KB: records of TLS both ways
+                        r.answer.append(dns.rrset.from_text_list(q.question[0].name, 300, 'IN', 'TXT', [
+                            '"%03d%s"' % (i, 'x' * 250) for i in range(110)]))
+                    else:
+                        r.answer.append(dns.rrset.from_text(q.question[0].name, 300, 'IN', 'A', '192.0.2.53'))
+                    s.sendall(frame(r.to_wire(max_size=65535)))   # a stream: EDNS size does not apply
         except (OSError, EOFError, ssl.SSLError, dns.exception.DNSException):
             pass
 
@@ -408,6 +413,19 @@ def test_tls_forward_ca_and_hostname(kresd, pki, tls_upstream):
         assert addresses(dns.message.from_wire(s.recv(65535))) == ['192.0.2.53']
         s.close()
     assert up.connections == 1
+
+
+def test_tls_forward_large_answer_to_tls_client(kresd, pki, tls_upstream):
+    """A 28 KB answer crosses several TLS records from the upstream and to the client."""
+    up = tls_upstream()
+    k, port = tls_server(kresd, "policy.add(policy.suffix(policy.TLS_FORWARD({{'127.0.0.1@%d', "
+                         "hostname = 'dot.lab', ca_file = '%s'}}), {todname('fwd.lab')}))\n" % (up.port, pki['ca']),
+                         cert=pki)
+    r = tls_query(port, make_query('big.fwd.lab.', 'TXT', use_edns=0), ca=pki['ca'], hostname='dot.lab')
+    assert r.rcode() == dns.rcode.NOERROR, k.stderr()
+    texts = sorted(b''.join(rd.strings).decode() for rrset in r.answer for rd in rrset)
+    assert texts == ['%03d%s' % (i, 'x' * 250) for i in range(110)]
+    assert len(r.to_wire()) > 16384
 
 
 @pytest.mark.parametrize('target,words', [
