@@ -164,6 +164,13 @@ int kr_net_listen(struct kr_net *net, const char *addr, uint16_t port, unsigned 
 	union kr_sockaddr sa;
 	if (kr_net_parse_addr(addr, port, &sa) != 0)
 		return -EINVAL;
+	/* One stream socket per address: plain TCP and TLS cannot share it (with
+	 * SO_REUSEPORT the kernel would split connections between them). */
+	const unsigned stream = KR_EP_TCP | KR_EP_TLS;
+	for (size_t i = 0; i < net->ep_count; ++i)
+		if (sa_equal(&net->eps[i].addr, &sa) && (net->eps[i].kind & stream) && (kinds & stream) &&
+		    !(net->eps[i].kind & kinds & stream))
+			return -EADDRINUSE;
 	for (size_t i = 0; i < net->ep_count; ++i)
 		if (sa_equal(&net->eps[i].addr, &sa) && (net->eps[i].kind & kinds))
 			return -EEXIST;

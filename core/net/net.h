@@ -59,7 +59,8 @@ void kr_net_deinit(struct kr_net *net);
  * Listen on addr:port for the kinds given (UDP and/or TCP, or TLS). The first
  * TLS listener without credentials set makes an ephemeral self-signed
  * certificate and logs its pin.
- * @return 0, -EINVAL (bad address), -EADDRINUSE, -EEXIST (already listening), or another -errno.
+ * @return 0, -EINVAL (bad address), -EADDRINUSE (also: TCP asked where TLS listens, or the
+ *         reverse), -EEXIST (already listening), or another -errno.
  */
 int kr_net_listen(struct kr_net *net, const char *addr, uint16_t port, unsigned kinds);
 /** Adopt a socket handed over by a supervisor (type and address detected). @return 0 or -errno. */

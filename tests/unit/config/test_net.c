@@ -355,9 +355,14 @@ START_TEST(listen_tls)
 	ck_lua("find('tcp', '127.0.0.1', %u).kind == 'tls'", port2);
 	ck_ok("net.listen('127.0.0.1', %u, { tls = true })", port2);   /* again: nothing to do */
 	ck_lua("#net.list() == 2");
+	/* plain DNS cannot share the TCP port with TLS, nor the reverse */
+	ck_fails("address already in use", "net.listen('127.0.0.1', %u)", port2);
+	ck_lua("#net.list() == 2");
 	ck_ok("net.close('127.0.0.1', %u)", port2);
 	ck_ok("net.listen('127.0.0.1', %u, { tls = false })", port2);
 	ck_lua("find('udp', '127.0.0.1', %u).kind == 'dns'", port2);
+	ck_lua("find('tcp', '127.0.0.1', %u).kind == 'dns'", port2);
+	ck_fails("address already in use", "net.listen('127.0.0.1', %u, { tls = true })", port2);
 	ck_lua("find('tcp', '127.0.0.1', %u).kind == 'dns'", port2);
 }
 END_TEST
