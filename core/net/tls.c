@@ -22,6 +22,10 @@
 /* One TLS record at most (16 KiB of content plus the largest overhead). */
 #define TLS_IN_CAP (16384 + 2048)
 
+const mbedtls_ecp_group_id kr__tls_curves[] = {
+	MBEDTLS_ECP_DP_CURVE25519, MBEDTLS_ECP_DP_SECP256R1, MBEDTLS_ECP_DP_SECP384R1, MBEDTLS_ECP_DP_NONE
+};
+
 static mbedtls_entropy_context entropy;
 static mbedtls_ctr_drbg_context drbg;
 static bool rng_ready;

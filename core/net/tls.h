@@ -29,6 +29,9 @@
 #define KR_TLS_PADDING_DEFAULT 468    /**< RFC 8467 block for answers */
 #define KR_TLS_AGAIN 1                /**< handshake: needs more data from the peer */
 
+/** Key exchange groups offered and accepted, fastest first (P-521 is left out: slow to compute). */
+extern const mbedtls_ecp_group_id kr__tls_curves[];
+
 /** A TLS layer over a libuv stream. */
 struct kr_tls_stream {
 	mbedtls_ssl_context ssl;

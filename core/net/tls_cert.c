@@ -83,6 +83,7 @@ static int creds_setup(struct kr_tls_creds *c, char *err, size_t errlen)
 	mbedtls_ssl_conf_rng(&c->conf, mbedtls_ctr_drbg_random, rng);
 	mbedtls_ssl_conf_min_version(&c->conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
 	mbedtls_ssl_conf_ciphersuites(&c->conf, server_suites);
+	mbedtls_ssl_conf_curves(&c->conf, kr__tls_curves);
 	mbedtls_ssl_conf_renegotiation(&c->conf, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
 	mbedtls_ssl_conf_session_tickets_cb(&c->conf, mbedtls_ssl_ticket_write, mbedtls_ssl_ticket_parse,
 					    &c->tickets);

@@ -139,6 +139,7 @@ int kr_tls_upstream_set(const struct sockaddr *addr, const char *hostname, const
 	mbedtls_ssl_conf_rng(&u->conf, mbedtls_ctr_drbg_random, rng);
 	mbedtls_ssl_conf_min_version(&u->conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
 	mbedtls_ssl_conf_ciphersuites(&u->conf, client_suites);
+	mbedtls_ssl_conf_curves(&u->conf, kr__tls_curves);
 	mbedtls_ssl_conf_renegotiation(&u->conf, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
 	if (u->check_ca) {
 		mbedtls_ssl_conf_authmode(&u->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
