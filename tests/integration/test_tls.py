@@ -100,6 +100,7 @@ def test_kdig_and_python_clients(kresd, pki):
                          capture_output=True, text=True, timeout=10).stdout
     assert 'status: NOERROR' in out and '192.0.2.10' in out, out
     assert 'TLS1.2' in out and ('GCM' in out or 'CHACHA20' in out.upper()), out
+    assert 'ECDHE-X25519' in out, 'the fast key exchange group is preferred: %s' % out
     # Python: the chain and the name verified against the test CA.
     r = tls_query(port, make_query('www.dot.lab.', 'A'), ca=pki['ca'], hostname='dot.lab')
     assert r.rcode() == dns.rcode.NOERROR and addresses(r) == ['192.0.2.10']
