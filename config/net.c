@@ -1,18 +1,23 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The `net` table: listen, close, list, interfaces, bufsize, tcp_pipeline. */
+/* The `net` table: listen, close, list, interfaces, bufsize, tcp_pipeline, tls. */
 #include <lauxlib.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "config/config.h"
+#include "core/net/tls.h"
 
-/** Listen on one address (string) for net.listen(). */
-static void listen_one(lua_State *L, const char *addr, uint16_t port)
+/** Listen on one address (string) for net.listen(): kinds are UDP+TCP or TLS. */
+static void listen_one(lua_State *L, const char *addr, uint16_t port, unsigned kinds)
 {
-	int ret = kr_net_listen(&the_daemon.net, addr, port, KR_EP_UDP | KR_EP_TCP);
+	int ret = kr_net_listen(&the_daemon.net, addr, port, kinds);
 	if (ret == -EEXIST)
 		return;   /* listening there already: nothing to do */
+	if (ret != 0 && kinds == KR_EP_TLS && !the_daemon.net.tls)
+		luaL_error(L, "net.listen: cannot listen on %s@%d: no TLS certificate (see the log)", addr, port);
 	if (ret != 0)
-		luaL_error(L, "net.listen: cannot listen on %s@%d: %s", addr, port,
+		luaL_error(L, "net.listen: cannot listen on %s@%d%s: %s", addr, port,
+			   kinds == KR_EP_TLS ? " (TLS)" : "",
 			   ret == -EINVAL ? "not an IP address" : uv_strerror(ret));
 }
 
@@ -20,11 +25,11 @@ static void listen_one(lua_State *L, const char *addr, uint16_t port)
  * Listen on what is at idx: an address string, a list of them (recursively),
  * or an interface entry of net.interfaces() (its addr list).
  */
-static void listen_value(lua_State *L, int idx, uint16_t port, int depth)
+static void listen_value(lua_State *L, int idx, uint16_t port, unsigned kinds, int depth)
 {
 	int t = lua_type(L, idx);
 	if (t == LUA_TSTRING) {
-		listen_one(L, lua_tostring(L, idx), port);
+		listen_one(L, lua_tostring(L, idx), port, kinds);
 		return;
 	}
 	if (t != LUA_TTABLE || depth > 8) {
@@ -35,7 +40,7 @@ static void listen_value(lua_State *L, int idx, uint16_t port, int depth)
 	int abs = idx > 0 ? idx : lua_gettop(L) + idx + 1;
 	lua_getfield(L, abs, "addr");
 	if (lua_istable(L, -1) && lua_objlen(L, abs) == 0)
-		listen_value(L, -1, port, depth + 1);   /* {addr = {...}, mac = ...} */
+		listen_value(L, -1, port, kinds, depth + 1);   /* {addr = {...}, mac = ...} */
 	lua_pop(L, 1);
 	for (int i = 1;; ++i) {
 		lua_rawgeti(L, abs, i);
@@ -43,7 +48,7 @@ static void listen_value(lua_State *L, int idx, uint16_t port, int depth)
 			lua_pop(L, 1);
 			break;
 		}
-		listen_value(L, -1, port, depth + 1);
+		listen_value(L, -1, port, kinds, depth + 1);
 		lua_pop(L, 1);
 	}
 }
@@ -70,23 +75,58 @@ static int l_net_listen(lua_State *L)
 			tls = lua_toboolean(L, -1);
 		lua_pop(L, 2);   /* kind stays referenced by the flags table */
 	}
-	if (tls || (kind && strcmp(kind, "dns") != 0))
-		return luaL_error(L, "net.listen: kind '%s' is not supported by this build%s",
-				  tls ? "tls" : kind, tls ? ": DNS over TLS arrives with the TLS issue" : "");
-	listen_value(L, 1, (uint16_t)port, 0);
+	if (kind && strcmp(kind, "dns") != 0 && strcmp(kind, "tls") != 0)
+		return luaL_error(L, "net.listen: kind '%s' is not supported by this build", kind);
+	if (kind)
+		tls = strcmp(kind, "tls") == 0;
+	listen_value(L, 1, (uint16_t)port, tls ? KR_EP_TLS : KR_EP_UDP | KR_EP_TCP, 0);
 	lua_pushboolean(L, 1);
 	return 1;
 }
 
-/** net.tls(), net.tls_padding(): kept for configs written for Knot Resolver. */
+/** net.tls(cert, key) loads the server certificate and key; net.tls() returns their paths. */
 static int l_net_tls(lua_State *L)
 {
-	return luaL_error(L, "net.tls: not supported by this build: DNS over TLS arrives with the TLS issue");
+	struct kr_net *net = &the_daemon.net;
+	if (lua_gettop(L) > 0) {
+		const char *cert = luaL_checkstring(L, 1);
+		const char *key = luaL_checkstring(L, 2);
+		char err[512];
+		if (kr_net_tls_set(net, cert, key, err, sizeof(err)) != 0)
+			return luaL_error(L, "net.tls: %s", err);
+		lua_pushboolean(L, 1);
+		return 1;
+	}
+	if (!net->tls || !net->tls->cert_path) {
+		lua_pushnil(L);
+		return 1;
+	}
+	lua_pushstring(L, net->tls->cert_path);
+	lua_pushstring(L, net->tls->key_path);
+	return 2;
 }
 
+/** net.tls_padding(true | false | N): EDNS(0) padding of answers over TLS. */
 static int l_net_tls_padding(lua_State *L)
 {
-	return luaL_error(L, "net.tls_padding: not supported by this build: DNS over TLS arrives with the TLS issue");
+	struct kr_net *net = &the_daemon.net;
+	if (lua_gettop(L) > 0) {
+		if (lua_isboolean(L, 1)) {
+			net->tls_padding = lua_toboolean(L, 1) ? KR_TLS_PADDING_DEFAULT : 0;
+		} else if (lua_isnumber(L, 1)) {
+			lua_Number n = lua_tonumber(L, 1);
+			if (n > 4096)
+				return luaL_error(L, "net.tls_padding: block %d is over 4096 bytes", (int)n);
+			net->tls_padding = n < 2 ? 0 : (unsigned)n;
+		} else {
+			return luaL_argerror(L, 1, "true, false or a block size expected");
+		}
+	}
+	if (net->tls_padding < 2)
+		lua_pushboolean(L, 0);
+	else
+		lua_pushnumber(L, net->tls_padding);
+	return 1;
 }
 
 static int l_net_close(lua_State *L)
@@ -107,7 +147,7 @@ static int l_net_list(lua_State *L)
 		const struct kr_endpoint *ep = &net->eps[i];
 		char ip[INET6_ADDRSTRLEN + 1];
 		lua_createtable(L, 0, 2);
-		lua_pushstring(L, "dns");
+		lua_pushstring(L, ep->kind == KR_EP_TLS ? "tls" : "dns");
 		lua_setfield(L, -2, "kind");
 		lua_createtable(L, 0, 4);
 		lua_pushstring(L, kr_net_addr_str(&ep->addr, ip, sizeof(ip)));
@@ -180,6 +220,45 @@ static int l_net_tcp_pipeline(lua_State *L)
 		the_daemon.net.tcp_pipeline = (unsigned)n;
 	}
 	lua_pushnumber(L, the_daemon.net.tcp_pipeline);
+	return 1;
+}
+
+/**
+ * net.tcp_limits({idle_ms = N, max = N, per_client = N}): limits of client TCP
+ * and TLS connections (each field optional); returns them all as a table.
+ */
+static int l_net_tcp_limits(lua_State *L)
+{
+	struct kr_net *net = &the_daemon.net;
+	static const struct { const char *name; size_t off; lua_Integer min, max; } fields[] = {
+		{ "idle_ms", offsetof(struct kr_net, tcp_idle_ms), 100, 3600000 },
+		{ "max", offsetof(struct kr_net, tcp_max_conns), 1, 1000000 },
+		{ "per_client", offsetof(struct kr_net, tcp_max_per_client), 1, 1000000 },
+	};
+	const size_t n = sizeof(fields) / sizeof(fields[0]);
+	if (!lua_isnoneornil(L, 1)) {
+		luaL_checktype(L, 1, LUA_TTABLE);
+		lua_pushnil(L);
+		while (lua_next(L, 1)) {
+			const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
+			size_t i = 0;
+			while (i < n && strcmp(fields[i].name, key) != 0)
+				++i;
+			if (i == n)
+				return luaL_error(L, "net.tcp_limits: unknown field '%s' (idle_ms, max, per_client)", key);
+			lua_Integer v = luaL_checkinteger(L, -1);
+			if (v < fields[i].min || v > fields[i].max)
+				return luaL_error(L, "net.tcp_limits: %s %d is outside %d-%d", key, (int)v,
+						  (int)fields[i].min, (int)fields[i].max);
+			*(unsigned *)((char *)net + fields[i].off) = (unsigned)v;
+			lua_pop(L, 1);
+		}
+	}
+	lua_createtable(L, 0, (int)n);
+	for (size_t i = 0; i < n; ++i) {
+		lua_pushnumber(L, *(unsigned *)((char *)net + fields[i].off));
+		lua_setfield(L, -2, fields[i].name);
+	}
 	return 1;
 }
 
@@ -265,7 +344,7 @@ void kr__config_open_net(lua_State *L)
 		{ "interfaces", l_net_interfaces }, { "bufsize", l_net_bufsize },
 		{ "tcp_pipeline", l_net_tcp_pipeline }, { "outgoing_v4", l_net_outgoing_v4 },
 		{ "outgoing_v6", l_net_outgoing_v6 }, { "tls", l_net_tls },
-		{ "tls_padding", l_net_tls_padding }, { NULL, NULL },
+		{ "tls_padding", l_net_tls_padding }, { "tcp_limits", l_net_tcp_limits }, { NULL, NULL },
 	};
 	lua_newtable(L);
 	luaL_register(L, NULL, fns);

@@ -10,4 +10,5 @@
 #include <kres/plugin.h>
 #include <kres/request.h>
 #include <kres/service.h>
+#include <kres/tls.h>
 #include <kres/cache.h>

@@ -57,6 +57,7 @@ enum kr_qflag {
 	KR_QF_NO_NS_FOUND     = 1ull << 33,
 	KR_QF_PKT_IS_SANE     = 1ull << 34,
 	KR_QF_DNS64_DISABLE   = 1ull << 35,
+	KR_QF_TLS             = 1ull << 36, /**< send upstream queries over TLS, see <kres/tls.h> */
 };
 
 /**

@@ -12,6 +12,7 @@
 #include "config/config.h"
 #include "core/daemon/control.h"
 #include "core/daemon/daemon.h"
+#include "core/net/tls.h"
 #include "core/net/worker.h"
 #include "loader/loader.h"
 
@@ -130,15 +131,34 @@ static int listen_spec(const char *spec)
 	return 0;
 }
 
-/** Adopt sockets passed by systemd socket activation (LISTEN_FDS, LISTEN_PID). */
+/** Is the fd-th name of LISTEN_FDNAMES (colon-separated) one for DNS over TLS ("dns-tls", "tls")? */
+static bool fd_name_is_tls(const char *names, int index)
+{
+	for (int i = 0; names && i < index; ++i) {
+		names = strchr(names, ':');
+		if (names)
+			++names;
+	}
+	if (!names)
+		return false;
+	size_t len = strcspn(names, ":");
+	return (len == 7 && strncmp(names, "dns-tls", 7) == 0) || (len == 3 && strncmp(names, "tls", 3) == 0);
+}
+
+/**
+ * Adopt sockets passed by systemd socket activation (LISTEN_FDS, LISTEN_PID);
+ * those named "dns-tls" (or "tls") in LISTEN_FDNAMES serve DNS over TLS.
+ */
 static int adopt_supervisor_fds(void)
 {
 	const char *fds = getenv("LISTEN_FDS"), *pid = getenv("LISTEN_PID");
+	const char *names = getenv("LISTEN_FDNAMES");
 	if (!fds || !pid || atol(pid) != (long)getpid())
 		return 0;
 	int n = atoi(fds);
 	for (int fd = 3; fd < 3 + n; ++fd) {
-		int ret = kr_net_listen_fd(&the_daemon.net, fd);
+		int ret = fd_name_is_tls(names, fd - 3) ? kr_net_listen_fd_tls(&the_daemon.net, fd)
+							: kr_net_listen_fd(&the_daemon.net, fd);
 		if (ret != 0) {
 			kr_log_error(system, "cannot use socket %d passed by the supervisor: %s", fd, kr_strerror(ret));
 			return ret;
@@ -146,6 +166,7 @@ static int adopt_supervisor_fds(void)
 	}
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDNAMES");
 	return n;
 }
 
@@ -227,6 +248,7 @@ static void start_forks(int forks)
 			child_count = 0;
 			the_daemon.fork_id = i;
 			uv_loop_fork(the_daemon.loop);
+			kr__tls_after_fork(i);
 			kr__config_update_worker();
 			return;
 		}
@@ -300,6 +322,10 @@ int main(int argc, char **argv)
 	} else if (config && kr_config_run_file(config) != 0) {
 		goto out;
 	}
+	/* TLS sockets handed over before the config had its chance to call net.tls() */
+	for (size_t i = 0; i < the_daemon.net.ep_count; ++i)
+		if (the_daemon.net.eps[i].kind == KR_EP_TLS && kr_net_tls_ensure(&the_daemon.net) != 0)
+			goto out;
 	if (o.keyfile) {
 		char cmd[PATH_MAX + 64];
 		snprintf(cmd, sizeof(cmd), "trust_anchors.add_file('%s')", o.keyfile);

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Listening endpoints: bind, adopt handed-over sockets, close. */
+/* Listening endpoints: bind, adopt handed-over sockets, close; TLS credentials. */
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <kres/log.h>
 #include "core/net/net.h"
+#include "core/net/tls.h"
 #include "core/net/worker.h"
 
 void kr_net_init(struct kr_net *net, uv_loop_t *loop)
@@ -16,6 +18,8 @@ void kr_net_init(struct kr_net *net, uv_loop_t *loop)
 	net->tcp_pipeline = 100;
 	net->tcp_idle_ms = 10000;
 	net->tcp_max_conns = 4096;
+	net->tcp_max_per_client = 64;
+	net->tls_padding = KR_TLS_PADDING_DEFAULT;
 	net->ipv4 = true;
 	net->ipv6 = true;
 }
@@ -145,7 +149,7 @@ static int ep_open(struct kr_net *net, const union kr_sockaddr *sa, enum kr_ep_k
 		ep->handle = (uv_handle_t *)h;
 		ret = uv_tcp_open(h, fd);
 		if (ret == 0)
-			ret = kr__worker_tcp_start(h, net);
+			ret = kind == KR_EP_TLS ? kr__worker_tls_start(h, net) : kr__worker_tcp_start(h, net);
 	}
 	if (ret != 0) {
 		uv_close(ep->handle, handle_free_cb);
@@ -160,17 +164,31 @@ int kr_net_listen(struct kr_net *net, const char *addr, uint16_t port, unsigned 
 	union kr_sockaddr sa;
 	if (kr_net_parse_addr(addr, port, &sa) != 0)
 		return -EINVAL;
+	/* One stream socket per address: plain TCP and TLS cannot share it (with
+	 * SO_REUSEPORT the kernel would split connections between them). */
+	const unsigned stream = KR_EP_TCP | KR_EP_TLS;
+	for (size_t i = 0; i < net->ep_count; ++i)
+		if (sa_equal(&net->eps[i].addr, &sa) && (net->eps[i].kind & stream) && (kinds & stream) &&
+		    !(net->eps[i].kind & kinds & stream))
+			return -EADDRINUSE;
 	for (size_t i = 0; i < net->ep_count; ++i)
 		if (sa_equal(&net->eps[i].addr, &sa) && (net->eps[i].kind & kinds))
 			return -EEXIST;
 	static const struct { enum kr_ep_kind kind; int type; } kinds_tab[] = {
-		{ KR_EP_UDP, SOCK_DGRAM }, { KR_EP_TCP, SOCK_STREAM },
+		{ KR_EP_UDP, SOCK_DGRAM }, { KR_EP_TCP, SOCK_STREAM }, { KR_EP_TLS, SOCK_STREAM },
 	};
+	if ((kinds & KR_EP_TCP) && (kinds & KR_EP_TLS))
+		return -EINVAL;   /* one TCP socket per address */
+	if (kinds & KR_EP_TLS) {
+		int r = kr_net_tls_ensure(net);
+		if (r != 0)
+			return r;
+	}
 	/* On failure close only what this call opened (appended from here on),
 	 * not the other kinds listening at the address before. */
 	size_t first = net->ep_count;
 	int ret = 0;
-	for (size_t k = 0; k < 2 && ret == 0; ++k) {
+	for (size_t k = 0; k < 3 && ret == 0; ++k) {
 		if (!(kinds & kinds_tab[k].kind))
 			continue;
 		int fd = bind_socket(&sa, kinds_tab[k].type, net->reuseport);
@@ -189,19 +207,67 @@ int kr_net_listen(struct kr_net *net, const char *addr, uint16_t port, unsigned 
 	return ret;
 }
 
+int kr_net_tls_ensure(struct kr_net *net)
+{
+	if (net->tls)
+		return 0;
+	char err[256];
+	int r = kr__tls_creds_ephemeral(&net->tls, err, sizeof(err));
+	if (r != 0) {
+		kr_log_error(tls, "no certificate for DNS over TLS: %s", err);
+		return r;
+	}
+	kr_log_warning(tls, "no certificate set with net.tls(): serving a self-signed ephemeral one; "
+		       "clients may pin it with pin_sha256 %s", net->tls->pin);
+	return 0;
+}
+
+/** The address and socket type of a handed-over fd. @return 0 or -errno. */
+static int fd_inspect(int fd, union kr_sockaddr *sa, int *type)
+{
+	socklen_t len = sizeof(*sa);
+	socklen_t tlen = sizeof(*type);
+	if (getsockname(fd, &sa->ip, &len) != 0 || getsockopt(fd, SOL_SOCKET, SO_TYPE, type, &tlen) != 0)
+		return -errno;
+	if (sa->ip.sa_family != AF_INET && sa->ip.sa_family != AF_INET6)
+		return -EAFNOSUPPORT;
+	if (*type != SOCK_DGRAM && *type != SOCK_STREAM)
+		return -EPROTOTYPE;
+	return 0;
+}
+
+int kr_net_listen_fd_tls(struct kr_net *net, int fd)
+{
+	union kr_sockaddr sa;
+	int type = 0;
+	int ret = fd_inspect(fd, &sa, &type);
+	if (ret != 0)
+		return ret;
+	if (type != SOCK_STREAM)
+		return -EPROTOTYPE;
+	return ep_open(net, &sa, KR_EP_TLS, fd, true);
+}
+
 int kr_net_listen_fd(struct kr_net *net, int fd)
 {
 	union kr_sockaddr sa;
-	socklen_t len = sizeof(sa);
 	int type = 0;
-	socklen_t tlen = sizeof(type);
-	if (getsockname(fd, &sa.ip, &len) != 0 || getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) != 0)
-		return -errno;
-	if (sa.ip.sa_family != AF_INET && sa.ip.sa_family != AF_INET6)
-		return -EAFNOSUPPORT;
-	if (type != SOCK_DGRAM && type != SOCK_STREAM)
-		return -EPROTOTYPE;
+	int ret = fd_inspect(fd, &sa, &type);
+	if (ret != 0)
+		return ret;
 	return ep_open(net, &sa, type == SOCK_DGRAM ? KR_EP_UDP : KR_EP_TCP, fd, true);
+}
+
+int kr_net_tls_set(struct kr_net *net, const char *cert_path, const char *key_path, char *err, size_t errlen)
+{
+	struct kr_tls_creds *c = NULL;
+	int ret = kr__tls_creds_load(cert_path, key_path, &c, err, errlen);
+	if (ret != 0)
+		return ret;
+	kr__tls_creds_unref(net->tls);
+	net->tls = c;
+	kr_log_info(tls, "certificate '%s' loaded, pin_sha256 %s", cert_path, c->pin);
+	return 0;
 }
 
 int kr_net_close(struct kr_net *net, const char *addr, uint16_t port)
@@ -229,5 +295,8 @@ void kr_net_deinit(struct kr_net *net)
 			uv_close(net->eps[i].handle, handle_free_cb);
 	free(net->eps);
 	net->eps = NULL;
+	kr__tls_creds_unref(net->tls);
+	net->tls = NULL;
+	kr__tls_upstream_clear();
 	net->ep_count = net->ep_cap = 0;
 }

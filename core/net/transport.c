@@ -3,17 +3,25 @@
  * Outgoing queries. UDP: one socket per attempt, so each query leaves from a
  * fresh random port of the kernel's ephemeral range. TCP (after TC=1, or when
  * the query asks for it): one connection per server, reused and pipelined by
- * all tasks. Every attempt has a timeout, then the next server is tried.
+ * all tasks. TLS (KR_QF_TLS): as TCP, on its own connection per server, which
+ * carries queries only once the server passed the authentication configured
+ * for its address (tls_client.c); one that fails it is closed and logged, and
+ * its queries go to the next server. Every attempt has a timeout, then the
+ * next server is tried.
  * A reply is accepted only from the server's address and port, with our ID and
  * our question byte for byte (letter case included, see 0x20 in the engine).
  */
 #include <stdlib.h>
 #include <string.h>
+#include <mbedtls/x509.h>
 #include "core/daemon/daemon.h"
+#include "core/net/tls.h"
 #include "core/net/worker-impl.h"
 
 #define UPSTREAM_TIMEOUT_MS 1500
 #define UP_CONN_IDLE_MS 10000
+#define UP_CONN_SETUP_MS 5000   /* connect (and TLS handshake) within this, or give up */
+#define TLS_REFUSED_MS 10000    /* a TLS server that failed its check is left alone this long */
 
 /** A TCP connection to an upstream server, shared by the tasks that query it. */
 struct kr_up_conn {
@@ -21,7 +29,9 @@ struct kr_up_conn {
 	uv_connect_t connect;
 	uv_timer_t idle;
 	union kr_sockaddr addr;
-	bool connected;
+	struct kr_tls_stream *tls;          /* NULL for plain TCP; malloc()ed */
+	struct kr_tls_upstream *auth;       /* how the server is authenticated; one reference */
+	bool connected;                     /* queries may be written (TLS: authenticated) */
 	bool closing;
 	int open_handles;
 	uint8_t *buf;               /* unprocessed stream bytes; malloc()ed */
@@ -55,7 +65,7 @@ static void conn_close(struct kr_up_conn *c);
 static void conn_idle_cb(uv_timer_t *timer)
 {
 	struct kr_up_conn *c = timer->data;
-	if (!c->waiting)
+	if (!c->waiting || !c->connected)
 		conn_close(c);
 }
 
@@ -72,7 +82,7 @@ static void conn_detach(struct kr_task *t)
 	}
 	t->up_conn = NULL;
 	t->next_up = NULL;
-	if (!c->waiting && !c->closing)
+	if (!c->waiting && !c->closing && c->connected)
 		uv_timer_start(&c->idle, conn_idle_cb, UP_CONN_IDLE_MS, 0);
 }
 
@@ -229,6 +239,11 @@ static void conn_closed_cb(uv_handle_t *h)
 {
 	struct kr_up_conn *c = h->data;
 	if (--c->open_handles == 0) {
+		if (c->tls) {
+			kr__tls_stream_deinit(c->tls);
+			free(c->tls);
+		}
+		kr__tls_upstream_unref(c->auth);
 		free(c->buf);
 		free(c);
 	}
@@ -246,6 +261,8 @@ static void conn_close(struct kr_up_conn *c)
 			break;
 		}
 	}
+	if (c->tls)
+		kr__tls_stream_close_notify(c->tls);
 	uv_close((uv_handle_t *)&c->idle, conn_closed_cb);
 	uv_close((uv_handle_t *)&c->handle, conn_closed_cb);
 	while (c->waiting) {
@@ -264,6 +281,16 @@ static void conn_write_cb(uv_write_t *req, int status)
 static int conn_write(struct kr_up_conn *c, struct kr_task *t)
 {
 	const kr_pkt_t *q = t->out;
+	if (c->tls) {
+		static uint8_t frame[2 + KR_PKT_MAXSIZE];
+		frame[0] = (uint8_t)(q->size >> 8);
+		frame[1] = (uint8_t)q->size;
+		memcpy(frame + 2, q->wire, q->size);
+		int ret = kr__tls_stream_write(c->tls, frame, 2 + q->size);
+		if (ret == 0)
+			t->up_written = true;
+		return ret == 0 ? 0 : -EIO;
+	}
 	uv_write_t *w = malloc(sizeof(*w) + 2 + q->size);
 	if (!w)
 		return -ENOMEM;
@@ -280,9 +307,9 @@ static int conn_write(struct kr_up_conn *c, struct kr_task *t)
 	return ret;
 }
 
-static void conn_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+/** Grow the message buffer when less than 1 KiB is free (up to one whole message). */
+static void conn_buf_grow(struct kr_up_conn *c)
 {
-	struct kr_up_conn *c = h->data;
 	const size_t max = 2 + KR_PKT_MAXSIZE;
 	if (c->cap - c->len < 1024 && c->cap < max) {
 		size_t ncap = c->cap ? c->cap * 2 : 4096;
@@ -294,6 +321,16 @@ static void conn_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 			c->cap = ncap;
 		}
 	}
+}
+
+static void conn_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	struct kr_up_conn *c = h->data;
+	if (c->tls) {
+		kr__tls_stream_rxbuf(c->tls, buf);
+		return;
+	}
+	conn_buf_grow(c);
 	buf->base = (char *)c->buf + c->len;
 	buf->len = c->cap - c->len;
 }
@@ -311,14 +348,9 @@ static void conn_dispatch(struct kr_up_conn *c, const uint8_t *msg, size_t len)
 	++the_daemon.stats.dropped;
 }
 
-static void conn_read_cb(uv_stream_t *h, ssize_t nread, const uv_buf_t *buf)
+/** Hand the complete messages in the buffer to their tasks. @return false when c closed. */
+static bool conn_dispatch_all(struct kr_up_conn *c)
 {
-	struct kr_up_conn *c = h->data;
-	if (nread < 0) {
-		conn_close(c);
-		return;
-	}
-	c->len += (size_t)nread;
 	size_t off = 0;
 	while (c->len - off >= 2) {
 		size_t mlen = ((size_t)c->buf[off] << 8) | c->buf[off + 1];
@@ -328,10 +360,101 @@ static void conn_read_cb(uv_stream_t *h, ssize_t nread, const uv_buf_t *buf)
 		conn_dispatch(c, c->buf + off + 2, mlen);
 		off += 2 + mlen;
 		if (c->closing)
+			return false;
+	}
+	if (off) {
+		memmove(c->buf, c->buf + off, c->len - off);
+		c->len -= off;
+	}
+	return true;
+}
+
+static void conn_write_waiting(struct kr_up_conn *c);
+
+/** Log why the TLS server at c was not used. */
+static void conn_tls_refused(struct kr_up_conn *c, const char *why)
+{
+	char ip[INET6_ADDRSTRLEN + 1];
+	kr_net_addr_str(&c->addr, ip, sizeof(ip));
+	int port = ntohs(c->addr.ip.sa_family == AF_INET ? c->addr.ip4.sin_port : c->addr.ip6.sin6_port);
+	kr_log_error(tls, "upstream %s@%d%s%s not used: %s", ip, port, c->auth->hostname ? " as " : "",
+		     c->auth->hostname ? c->auth->hostname : "", why);
+	c->auth->refused_until = kr_now_ms() + TLS_REFUSED_MS;
+}
+
+/** TLS: finish the handshake and authentication, then decrypt and dispatch. @return false when c closed. */
+static bool conn_tls_pump(struct kr_up_conn *c)
+{
+	char err[256], e[128];
+	if (!c->connected) {
+		int ret = kr__tls_stream_handshake(c->tls);
+		if (ret == KR_TLS_AGAIN)
+			return true;
+		if (ret != 0) {
+			uint32_t flags = mbedtls_ssl_get_verify_result(&c->tls->ssl);
+			if (ret == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED && flags) {
+				char info[160];
+				mbedtls_x509_crt_verify_info(info, sizeof(info), "", flags);
+				info[strcspn(info, "\n")] = '\0';
+				snprintf(err, sizeof(err), "certificate verification failed: %s", info);
+			} else {
+				snprintf(err, sizeof(err), "TLS handshake failed: %s", kr__tls_strerror(ret, e, sizeof(e)));
+			}
+			conn_tls_refused(c, err);
+			conn_close(c);
+			return false;
+		}
+		if (kr__tls_upstream_verify(c->auth, &c->tls->ssl, err, sizeof(err)) != 0) {
+			conn_tls_refused(c, err);
+			conn_close(c);
+			return false;
+		}
+		c->connected = true;
+		conn_write_waiting(c);
+		if (c->closing)
+			return false;
+	}
+	for (;;) {
+		conn_buf_grow(c);
+		if (c->cap == c->len) {
+			/* A full buffer holds a whole message at least: hand it over, then go on. */
+			if (!conn_dispatch_all(c))
+				return false;
+			if (c->cap == c->len) {
+				conn_close(c);
+				return false;
+			}
+			continue;
+		}
+		int n = kr__tls_stream_read(c->tls, c->buf + c->len, c->cap - c->len);
+		if (n == 0)
+			return true;
+		if (n < 0) {
+			conn_close(c);   /* closed by the server, or broken */
+			return false;
+		}
+		c->len += (size_t)n;
+		if (!conn_dispatch_all(c))
+			return false;
+	}
+}
+
+static void conn_read_cb(uv_stream_t *h, ssize_t nread, const uv_buf_t *buf)
+{
+	struct kr_up_conn *c = h->data;
+	if (nread < 0) {
+		conn_close(c);
+		return;
+	}
+	if (c->tls) {
+		kr__tls_stream_received(c->tls, (size_t)nread);
+		if (!conn_tls_pump(c))
+			return;
+	} else {
+		c->len += (size_t)nread;
+		if (!conn_dispatch_all(c))
 			return;
 	}
-	memmove(c->buf, c->buf + off, c->len - off);
-	c->len -= off;
 	if (!c->waiting)
 		uv_timer_start(&c->idle, conn_idle_cb, UP_CONN_IDLE_MS, 0);
 }
@@ -345,7 +468,17 @@ static void conn_connect_cb(uv_connect_t *req, int status)
 		conn_close(c);
 		return;
 	}
+	if (c->tls) {
+		conn_tls_pump(c);   /* sends the ClientHello */
+		return;
+	}
 	c->connected = true;
+	conn_write_waiting(c);
+}
+
+/** Write the queries that waited for the connection. */
+static void conn_write_waiting(struct kr_up_conn *c)
+{
 	for (struct kr_task *t = c->waiting; t; t = t->next_up)
 		if (!t->up_written && conn_write(c, t) != 0) {
 			conn_close(c);
@@ -353,10 +486,36 @@ static void conn_connect_cb(uv_connect_t *req, int status)
 		}
 }
 
-static struct kr_up_conn *conn_get(const union kr_sockaddr *sa)
+/** The TLS layer of a new connection to sa. @return 0 or -1 (logged). */
+static int conn_tls_init(struct kr_up_conn *c, const union kr_sockaddr *sa)
+{
+	char ip[INET6_ADDRSTRLEN + 1];
+	struct kr_tls_upstream *auth = kr__tls_upstream_find(&sa->ip);
+	if (!auth) {
+		kr_log_error(tls, "upstream %s: no TLS authentication configured for it, not used",
+			     kr_net_addr_str(sa, ip, sizeof(ip)));
+		return -1;
+	}
+	if (auth->refused_until > kr_now_ms()) {
+		kr_log_debug(tls, "upstream %s failed its check recently, not tried", kr_net_addr_str(sa, ip, sizeof(ip)));
+		return -1;
+	}
+	c->tls = malloc(sizeof(*c->tls));
+	if (!c->tls || kr__tls_stream_init(c->tls, &auth->conf, (uv_stream_t *)&c->handle) != 0) {
+		free(c->tls);
+		c->tls = NULL;
+		return -1;
+	}
+	c->auth = kr__tls_upstream_ref(auth);
+	if (auth->hostname && mbedtls_ssl_set_hostname(&c->tls->ssl, auth->hostname) != 0)
+		return -1;
+	return 0;
+}
+
+static struct kr_up_conn *conn_get(const union kr_sockaddr *sa, bool tls)
 {
 	for (struct kr_up_conn *c = up_conns; c; c = c->next)
-		if (same_addr(&c->addr, &sa->ip))
+		if (same_addr(&c->addr, &sa->ip) && (c->tls != NULL) == tls)
 			return c;
 	struct kr_up_conn *c = calloc(1, sizeof(*c));
 	if (!c)
@@ -368,13 +527,14 @@ static struct kr_up_conn *conn_get(const union kr_sockaddr *sa)
 	c->open_handles = 2;
 	union kr_sockaddr local;
 	outgoing_addr(sa->ip.sa_family, &local);
-	if (uv_tcp_bind(&c->handle, &local.ip, 0) != 0 ||
+	if ((tls && conn_tls_init(c, sa) != 0) || uv_tcp_bind(&c->handle, &local.ip, 0) != 0 ||
 	    uv_tcp_connect(&c->connect, &c->handle, &sa->ip, conn_connect_cb) != 0) {
 		c->closing = true;
 		uv_close((uv_handle_t *)&c->idle, conn_closed_cb);
 		uv_close((uv_handle_t *)&c->handle, conn_closed_cb);
 		return NULL;
 	}
+	uv_timer_start(&c->idle, conn_idle_cb, UP_CONN_SETUP_MS, 0);
 	c->next = up_conns;
 	up_conns = c;
 	return c;
@@ -382,7 +542,7 @@ static struct kr_up_conn *conn_get(const union kr_sockaddr *sa)
 
 static void tcp_send(struct kr_task *t, const union kr_sockaddr *sa)
 {
-	struct kr_up_conn *c = conn_get(sa);
+	struct kr_up_conn *c = conn_get(sa, (t->req.current_query->flags & KR_QF_TLS) != 0);
 	uv_timer_t *timer = malloc(sizeof(*timer));
 	if (!c || !timer) {
 		free(timer);
@@ -396,7 +556,8 @@ static void tcp_send(struct kr_task *t, const union kr_sockaddr *sa)
 	t->up_written = false;
 	t->next_up = c->waiting;
 	c->waiting = t;
-	uv_timer_stop(&c->idle);
+	if (c->connected)
+		uv_timer_stop(&c->idle);   /* before that it times the setup */
 	if (c->connected && conn_write(c, t) != 0) {
 		conn_close(c);   /* fails t over to its next server */
 		return;
@@ -428,7 +589,7 @@ static void try_next(struct kr_task *t)
 		union kr_sockaddr *sa = &qry->ns_addr[t->ns_index];
 		if (!family_allowed(qry, sa->ip.sa_family))
 			continue;
-		bool tcp = t->up_tcp || (qry->flags & KR_QF_TCP);
+		bool tcp = t->up_tcp || (qry->flags & (KR_QF_TCP | KR_QF_TLS));
 		if (kr_resolve_checkout(&t->req, t->out, &sa->ip, tcp) != 0)
 			continue;
 		if (tcp) {

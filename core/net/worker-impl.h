@@ -7,6 +7,12 @@
 struct kr_tcp_session;
 struct kr_up_conn;
 
+/* core/net/conn_count.c: open client connections by client (IPv4 address, IPv6 /64). */
+/** Count one more connection from sa. @return the count from that client now (0 when out of memory: not counted). */
+unsigned kr__conn_count_add(const union kr_sockaddr *sa);
+/** Count one connection less from sa (added before). */
+void kr__conn_count_del(const union kr_sockaddr *sa);
+
 /** One request in flight. Allocated from its own arena; freed with it. */
 struct kr_task {
 	struct kr_arena *arena;          /**< everything of the task lives here */

@@ -1,18 +1,24 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Queries from UDP and TCP clients through the engine, answers back. */
+/* Queries from UDP, TCP and TLS clients through the engine, answers back. */
 #include <stdlib.h>
 #include <string.h>
 #include "core/daemon/daemon.h"
+#include "core/net/tls.h"
 #include "core/net/worker-impl.h"
 
 #define ARENA_POOL_MAX 64
 #define TCP_WRITE_QUEUE_MAX (1024 * 1024)  /* bytes a client may leave unread */
+#define TLS_BATCH_MAX 16384                /* answers gathered into one TLS record at most */
 
-/** A TCP client connection. */
+/** A TCP client connection, possibly carrying TLS. */
 struct kr_tcp_session {
 	uv_tcp_t handle;
 	uv_timer_t timer;
 	struct kr_net *net;
+	struct kr_tls_stream *tls;  /* NULL for plain TCP; malloc()ed */
+	struct kr_tls_creds *creds; /* the credentials tls was set up with; one reference */
+	uint8_t *tls_out;           /* framed answers not yet encrypted (see session_send()); malloc()ed */
+	size_t tls_out_len;
 	uint8_t *buf;            /* unprocessed stream bytes; malloc()ed */
 	size_t len;
 	size_t cap;
@@ -23,6 +29,7 @@ struct kr_tcp_session {
 	bool eof;
 	bool reading;
 	bool processing;         /* inside session_process() */
+	bool counted;            /* in the per-client count (kr__conn_count_add()) */
 	union kr_sockaddr peer;
 	union kr_sockaddr local;
 };
@@ -87,6 +94,8 @@ static void task_finish(struct kr_task *t, enum kr_layer_state state)
 			++the_daemon.stats.answered;
 	} else if (t->tcp) {
 		struct kr_tcp_session *s = t->tcp;
+		if (a && s->tls && a->opt && s->net->tls_padding >= 2)
+			kr__tls_pad(a->wire, &a->size, a->max_size, kr_edns_wire_size(a->opt), s->net->tls_padding);
 		if (a)
 			session_send(s, a);
 		session_task_done(s, t);
@@ -153,6 +162,8 @@ static void handle_query(struct kr_task *t, const uint8_t *data, size_t len, boo
 	t->req.qsource.addr = &t->src.ip;
 	t->req.qsource.dst_addr = &t->dst.ip;
 	t->req.qsource.flags = tcp ? KR_REQ_TCP : 0;
+	if (tcp && t->tcp && t->tcp->tls)
+		t->req.qsource.flags |= KR_REQ_TLS;
 	uint16_t size = KR_EDNS_MIN_BUFSIZE;
 	if (tcp) {
 		size = KR_PKT_MAXSIZE;
@@ -207,6 +218,12 @@ static void session_handle_closed_cb(uv_handle_t *h)
 {
 	struct kr_tcp_session *s = h->data;
 	if (--s->open_handles == 0) {
+		if (s->tls) {
+			kr__tls_stream_deinit(s->tls);
+			free(s->tls);
+		}
+		kr__tls_creds_unref(s->creds);
+		free(s->tls_out);
 		free(s->buf);
 		free(s);
 	}
@@ -218,6 +235,10 @@ static void session_close(struct kr_tcp_session *s)
 		return;
 	s->closing = true;
 	--s->net->tcp_conns;
+	if (s->counted)
+		kr__conn_count_del(&s->peer);
+	if (s->tls)
+		kr__tls_stream_close_notify(s->tls);
 	/* Tasks still in flight finish, but their answers go nowhere. */
 	for (struct kr_task *t = s->tasks; t; t = t->next_in_session)
 		t->tcp = NULL;
@@ -245,9 +266,9 @@ static void session_touch(struct kr_tcp_session *s)
 
 static void session_read_cb(uv_stream_t *h, ssize_t nread, const uv_buf_t *buf);
 
-static void session_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+/** Grow the plaintext buffer when less than 1 KiB is free (up to one whole message). */
+static void session_buf_grow(struct kr_tcp_session *s)
 {
-	struct kr_tcp_session *s = h->data;
 	const size_t max = 2 + KR_PKT_MAXSIZE;
 	if (s->cap - s->len < 1024 && s->cap < max) {
 		size_t ncap = s->cap ? s->cap * 2 : 4096;
@@ -259,14 +280,74 @@ static void session_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 			s->cap = ncap;
 		}
 	}
+}
+
+static void session_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	struct kr_tcp_session *s = h->data;
+	if (s->tls) {
+		kr__tls_stream_rxbuf(s->tls, buf);
+		return;
+	}
+	session_buf_grow(s);
 	buf->base = (char *)s->buf + s->len;
 	buf->len = s->cap - s->len;
+}
+
+/**
+ * TLS: advance the handshake and decrypt what was received into the message
+ * buffer, as far as it has room. @return false when the session was closed.
+ */
+static bool session_tls_pump(struct kr_tcp_session *s)
+{
+	int ret = kr__tls_stream_handshake(s->tls);
+	if (ret == KR_TLS_AGAIN)
+		return true;
+	if (ret != 0) {
+		if (kr_log_verbose()) {
+			char ip[INET6_ADDRSTRLEN + 1], e[128];
+			kr_log_debug(tls, "handshake with %s failed: %s", kr_net_addr_str(&s->peer, ip, sizeof(ip)),
+				     kr__tls_strerror(ret, e, sizeof(e)));
+		}
+		session_close(s);
+		return false;
+	}
+	for (;;) {
+		session_buf_grow(s);
+		if (s->cap == s->len)
+			return true;
+		int n = kr__tls_stream_read(s->tls, s->buf + s->len, s->cap - s->len);
+		if (n == 0)
+			return true;
+		if (n == -ECONNRESET) {
+			s->eof = true;   /* close_notify: answer what was asked, then close */
+			return true;
+		}
+		if (n < 0) {
+			session_close(s);
+			return false;
+		}
+		s->len += (size_t)n;
+	}
+}
+
+/** Encrypt and send the answers gathered in tls_out. */
+static void session_tls_flush(struct kr_tcp_session *s)
+{
+	if (!s->tls_out_len)
+		return;
+	int ret = kr__tls_stream_write(s->tls, s->tls_out, s->tls_out_len);
+	s->tls_out_len = 0;
+	if (ret != 0)
+		session_close(s);
 }
 
 /** Start tasks for the complete messages in the buffer, as the pipeline limit allows. */
 static void session_process(struct kr_tcp_session *s)
 {
 	size_t off = 0;
+	if (s->tls && !s->closing && !session_tls_pump(s))
+		return;
 	s->processing = true;
 	while (!s->closing && s->len - off >= 2 && s->in_flight < s->net->tcp_pipeline) {
 		size_t mlen = ((size_t)s->buf[off] << 8) | s->buf[off + 1];
@@ -292,11 +373,16 @@ static void session_process(struct kr_tcp_session *s)
 		handle_query(t, msg, mlen, true);
 	}
 	s->processing = false;
+	if (s->tls && !s->closing)
+		session_tls_flush(s);
 	if (s->closing)
 		return;
-	memmove(s->buf, s->buf + off, s->len - off);
-	s->len -= off;
-	bool want_read = !s->eof && s->in_flight < s->net->tcp_pipeline;
+	if (off) {
+		memmove(s->buf, s->buf + off, s->len - off);
+		s->len -= off;
+	}
+	bool want_read = !s->eof && s->in_flight < s->net->tcp_pipeline &&
+			 (!s->tls || kr__tls_stream_rxspace(s->tls) > 0);
 	if (want_read && !s->reading) {
 		uv_read_start((uv_stream_t *)&s->handle, session_alloc_cb, session_read_cb);
 		s->reading = true;
@@ -316,6 +402,8 @@ static void session_read_cb(uv_stream_t *h, ssize_t nread, const uv_buf_t *buf)
 	} else if (nread < 0) {
 		session_close(s);
 		return;
+	} else if (s->tls) {
+		kr__tls_stream_received(s->tls, (size_t)nread);
 	} else {
 		s->len += (size_t)nread;
 	}
@@ -357,6 +445,38 @@ static void session_send(struct kr_tcp_session *s, const kr_pkt_t *answer)
 		session_close(s);   /* the client does not read its answers */
 		return;
 	}
+	if (s->tls) {
+		/* Answers made while session_process() runs (from cache, hints...) are
+		 * gathered and leave together in one record from session_tls_flush();
+		 * others go at once. One buffer per frame: as few records as possible. */
+		size_t flen = 2 + answer->size;
+		if (s->tls_out_len + flen > TLS_BATCH_MAX)
+			session_tls_flush(s);
+		if (s->closing)
+			return;
+		bool batch = s->processing && flen <= TLS_BATCH_MAX;
+		if (batch && !s->tls_out)
+			s->tls_out = malloc(TLS_BATCH_MAX);   /* once per session; without it: one by one */
+		if (batch && s->tls_out) {
+			uint8_t *o = s->tls_out + s->tls_out_len;
+			o[0] = (uint8_t)(answer->size >> 8);
+			o[1] = (uint8_t)answer->size;
+			memcpy(o + 2, answer->wire, answer->size);
+			s->tls_out_len += flen;
+			++the_daemon.stats.answered;
+			return;
+		}
+		static uint8_t frame[2 + KR_PKT_MAXSIZE];
+		frame[0] = (uint8_t)(answer->size >> 8);
+		frame[1] = (uint8_t)answer->size;
+		memcpy(frame + 2, answer->wire, answer->size);
+		if (kr__tls_stream_write(s->tls, frame, flen) != 0) {
+			session_close(s);
+			return;
+		}
+		++the_daemon.stats.answered;
+		return;
+	}
 	struct write_req *w = malloc(sizeof(*w) + 2 + answer->size);
 	if (!w)
 		return;
@@ -372,7 +492,7 @@ static void session_send(struct kr_tcp_session *s, const kr_pkt_t *answer)
 	++the_daemon.stats.answered;
 }
 
-static void tcp_accept_cb(uv_stream_t *server, int status)
+static void accept_conn(uv_stream_t *server, int status, bool tls)
 {
 	struct kr_net *net = server->data;
 	if (status != 0)
@@ -387,24 +507,58 @@ static void tcp_accept_cb(uv_stream_t *server, int status)
 	s->timer.data = s;
 	s->open_handles = 2;
 	++net->tcp_conns;
-	if (uv_accept(server, (uv_stream_t *)&s->handle) != 0 || net->tcp_conns > net->tcp_max_conns) {
+	if (uv_accept(server, (uv_stream_t *)&s->handle) != 0) {
 		session_close(s);
 		return;
 	}
-	uv_tcp_nodelay(&s->handle, 1);
 	int alen = sizeof(s->peer);
 	uv_tcp_getpeername(&s->handle, &s->peer.ip, &alen);
 	alen = sizeof(s->local);
 	uv_tcp_getsockname(&s->handle, &s->local.ip, &alen);
+	/* Counted now, so that session_close() can uncount it whatever follows. */
+	unsigned from_peer = kr__conn_count_add(&s->peer);
+	s->counted = from_peer > 0;
+	if (net->tcp_conns > net->tcp_max_conns || from_peer > net->tcp_max_per_client) {
+		session_close(s);
+		return;
+	}
+	if (tls) {
+		s->tls = malloc(sizeof(*s->tls));
+		s->creds = net->tls ? kr__tls_creds_ref(net->tls) : NULL;
+		if (!s->tls || !s->creds ||
+		    kr__tls_stream_init(s->tls, &s->creds->conf, (uv_stream_t *)&s->handle) != 0) {
+			free(s->tls);
+			s->tls = NULL;
+			session_close(s);
+			return;
+		}
+	}
+	uv_tcp_nodelay(&s->handle, 1);
 	session_touch(s);
 	s->reading = true;
 	uv_read_start((uv_stream_t *)&s->handle, session_alloc_cb, session_read_cb);
+}
+
+static void tcp_accept_cb(uv_stream_t *server, int status)
+{
+	accept_conn(server, status, false);
+}
+
+static void tls_accept_cb(uv_stream_t *server, int status)
+{
+	accept_conn(server, status, true);
 }
 
 int kr__worker_tcp_start(uv_tcp_t *handle, struct kr_net *net)
 {
 	handle->data = net;
 	return uv_listen((uv_stream_t *)handle, 256, tcp_accept_cb);
+}
+
+int kr__worker_tls_start(uv_tcp_t *handle, struct kr_net *net)
+{
+	handle->data = net;
+	return uv_listen((uv_stream_t *)handle, 256, tls_accept_cb);
 }
 
 /* --- internal requests --- */

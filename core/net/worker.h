@@ -18,6 +18,8 @@ typedef void (*kr_task_done_cb)(struct kr_request *req, void *baton);
 int kr__worker_udp_start(uv_udp_t *handle);
 /** Start accepting connections on a listening TCP socket. @return 0 or a libuv error. */
 int kr__worker_tcp_start(uv_tcp_t *handle, struct kr_net *net);
+/** Start accepting DNS-over-TLS connections on a listening TCP socket (net->tls set). @return 0 or a libuv error. */
+int kr__worker_tls_start(uv_tcp_t *handle, struct kr_net *net);
 /**
  * Resolve a query made inside kresd (resolve() in Lua, plugins).
  * @param options  kr_qflag bits to add to the request

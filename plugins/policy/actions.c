@@ -249,6 +249,7 @@ static bool apply_cb(const struct policy_match *m, void *baton)
 		return false;
 	}
 	case POLICY_FORWARD:
+	case POLICY_TLS_FORWARD:
 	case POLICY_STUB: {
 		if (r->post)
 			return false;   /* too late to forward */
@@ -259,9 +260,11 @@ static bool apply_cb(const struct policy_match *m, void *baton)
 		}
 		memcpy(pr->fwd, act->addrs, sizeof(pr->fwd));
 		pr->fwd_count = act->addr_count;
-		uint64_t set = act->type == POLICY_FORWARD ? KR_QF_FORWARD : KR_QF_STUB;
-		uint64_t clear = act->type == POLICY_FORWARD ? KR_QF_STUB
-			: (uint64_t)(KR_QF_FORWARD | KR_QF_DNSSEC_WANT);
+		uint64_t set = act->type == POLICY_FORWARD ? KR_QF_FORWARD
+			: act->type == POLICY_TLS_FORWARD ? (uint64_t)(KR_QF_FORWARD | KR_QF_TLS) : KR_QF_STUB;
+		uint64_t clear = act->type == POLICY_FORWARD ? (uint64_t)(KR_QF_STUB | KR_QF_TLS)
+			: act->type == POLICY_TLS_FORWARD ? KR_QF_STUB
+			: (uint64_t)(KR_QF_FORWARD | KR_QF_DNSSEC_WANT | KR_QF_TLS);
 		req->options = (req->options | set) & ~clear;
 		for (uint32_t i = 0; i < req->rplan.pending_len; ++i)
 			req->rplan.pending[i]->flags = (req->rplan.pending[i]->flags | set) & ~clear;
@@ -338,8 +341,9 @@ enum kr_layer_state policy_fwd_produce(struct kr_layer_ctx *ctx, kr_pkt_t *pkt)
 		const union kr_sockaddr *sa = &pr->fwd[0];
 		inet_ntop(sa->ip.sa_family, sa->ip.sa_family == AF_INET ? (const void *)&sa->ip4.sin_addr
 			  : (const void *)&sa->ip6.sin6_addr, addr, sizeof(addr));
-		kr_log_req(req, KR_LOG_DEBUG, GROUP, "%s %s to %s (and %u more)",
-			   (qry->flags & KR_QF_STUB) ? "stub" : "forwarding", name, addr, pr->fwd_count - 1u);
+		kr_log_req(req, KR_LOG_DEBUG, GROUP, "%s %s to %s%s (and %u more)",
+			   (qry->flags & KR_QF_STUB) ? "stub" : "forwarding", name, addr,
+			   (qry->flags & KR_QF_TLS) ? " over TLS" : "", pr->fwd_count - 1u);
 	}
 	return KR_STATE_CONSUME;
 }

@@ -95,6 +95,7 @@ enum policy_act {
 	POLICY_FLAGS,      /**< non-terminal: set/clear query flags */
 	POLICY_NODATA,     /**< NOERROR, no records, SOA (RPZ CNAME *.) */
 	POLICY_LOCAL,      /**< RPZ local data of the matched entry */
+	POLICY_TLS_FORWARD,/**< as FORWARD, over TLS to authenticated servers */
 };
 
 /** One REROUTE pair: addresses in from/len get the prefix of to. */
@@ -108,7 +109,7 @@ struct policy_reroute {
 struct policy_action {
 	enum policy_act type;
 	char *msg;                          /**< DENY_MSG text or NULL; @note malloc()ed */
-	union kr_sockaddr addrs[KR_NS_MAX]; /**< FORWARD/STUB targets */
+	union kr_sockaddr addrs[KR_NS_MAX]; /**< FORWARD/STUB/TLS_FORWARD targets */
 	uint8_t addr_count;
 	struct policy_reroute *reroute;     /**< @note malloc()ed */
 	uint16_t reroute_count;
@@ -127,6 +128,8 @@ void policy_action_clear(struct policy_action *act);
 const char *policy_act_name(enum policy_act type);
 /** Parse "addr", "addr@port" or "addr#port" (default port 53). @return 0 or -EINVAL. */
 int policy_addr_parse(const char *text, union kr_sockaddr *out);
+/** As policy_addr_parse() with another default port (853 for TLS). @return 0 or -EINVAL. */
+int policy_addr_parse_port(const char *text, uint16_t default_port, union kr_sockaddr *out);
 /** Parse "addr/len" (or an address alone: full length). @return 0 or -EINVAL. */
 int policy_subnet_parse(const char *text, int *family, uint8_t *bytes, uint8_t *len);
 

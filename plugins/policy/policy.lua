@@ -102,9 +102,42 @@ function M.STUB(addrs)
 	return { type = 'stub', addrs = addr_list(addrs, 'policy.STUB') }
 end
 
-function M.TLS_FORWARD()
-	error('policy.TLS_FORWARD: DNS over TLS to upstream servers is not supported yet ' ..
-		'(no TLS transport for outgoing queries); use policy.FORWARD', 2)
+-- TLS_FORWARD({{'addr[@port]', hostname = 'name', ca_file = 'path'}, {'addr', pin_sha256 = 'b64'}}):
+-- forward over TLS (port 853 by default) to servers authenticated by CA and name or by pins.
+function M.TLS_FORWARD(targets)
+	local fn = 'policy.TLS_FORWARD'
+	if type(targets) ~= 'table' or #targets == 0 then
+		error(fn .. ": expected {{'addr', hostname = 'name'}, {'addr', pin_sha256 = 'base64'}, ...}", 2)
+	end
+	local out = {}
+	for i, t in ipairs(targets) do
+		if type(t) ~= 'table' or type(t[1]) ~= 'string' then
+			error(fn .. ": each server is a table {'addr', hostname = ..., ca_file = ..., pin_sha256 = ...}", 2)
+		end
+		for k, v in pairs(t) do
+			if k ~= 1 and k ~= 'hostname' and k ~= 'ca_file' and k ~= 'pin_sha256' then
+				error(string.format('%s: server %s: unknown field %s%s', fn, t[1], tostring(k),
+					k == 'insecure' and ' (unauthenticated TLS is not supported: give a hostname or pin_sha256)' or ''), 2)
+			end
+			if k ~= 1 and k ~= 'pin_sha256' and type(v) ~= 'string' then
+				error(string.format('%s: server %s: %s must be a string', fn, t[1], k), 2)
+			end
+		end
+		local pins = t.pin_sha256
+		if type(pins) == 'string' then pins = { pins } end
+		if pins ~= nil and type(pins) ~= 'table' then
+			error(string.format('%s: server %s: pin_sha256 must be a string or a list of them', fn, t[1]), 2)
+		end
+		if t.ca_file and not t.hostname then
+			error(string.format('%s: server %s: ca_file needs hostname', fn, t[1]), 2)
+		end
+		if not t.hostname and not (pins and #pins > 0) then
+			error(string.format('%s: server %s: give hostname (and ca_file) or pin_sha256 to authenticate it by',
+				fn, t[1]), 2)
+		end
+		out[i] = { addr = t[1], hostname = t.hostname, ca_file = t.ca_file, pins = pins }
+	end
+	return { type = 'tls_forward', targets = out }
 end
 
 function M.REROUTE(...)

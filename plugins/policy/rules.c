@@ -25,11 +25,16 @@ void policy_error(char *err, size_t errlen, const char *fmt, ...)
 
 int policy_addr_parse(const char *text, union kr_sockaddr *out)
 {
+	return policy_addr_parse_port(text, 53, out);
+}
+
+int policy_addr_parse_port(const char *text, uint16_t default_port, union kr_sockaddr *out)
+{
 	char buf[128];
 	if (!text || strlen(text) >= sizeof(buf))
 		return -EINVAL;
 	strcpy(buf, text);
-	unsigned long port = 53;
+	unsigned long port = default_port;
 	char *sep = strrchr(buf, '@');
 	if (!sep)
 		sep = strrchr(buf, '#');
@@ -101,7 +106,7 @@ static const char *act_names[] = {
 	[POLICY_NO_ANSWER] = "no_answer", [POLICY_REFUSE] = "refuse", [POLICY_TC] = "tc",
 	[POLICY_TRACE] = "trace", [POLICY_REROUTE] = "reroute", [POLICY_ANSWER] = "answer",
 	[POLICY_FORWARD] = "forward", [POLICY_STUB] = "stub", [POLICY_FLAGS] = "flags",
-	[POLICY_NODATA] = "nodata", [POLICY_LOCAL] = "local",
+	[POLICY_NODATA] = "nodata", [POLICY_LOCAL] = "local", [POLICY_TLS_FORWARD] = "tls_forward",
 };
 
 const char *policy_act_name(enum policy_act type)
@@ -198,6 +203,45 @@ static int answer_parse(struct policy_action *act, json_t *rrs, char *err, size_
 	return 0;
 }
 
+/**
+ * TLS_FORWARD targets: [{"addr": "a[@port]", "hostname": ..., "ca_file": ...,
+ * "pins": [...]}]; each address's authentication goes to the core.
+ */
+static int tls_targets_parse(struct policy_action *act, json_t *targets, char *err, size_t errlen)
+{
+	size_t n = json_array_size(targets);
+	if (n == 0 || n > KR_NS_MAX) {
+		policy_error(err, errlen, "tls_forward: give 1 to %d servers", KR_NS_MAX);
+		return -EINVAL;
+	}
+	for (size_t k = 0; k < n; ++k) {
+		json_t *tgt = json_array_get(targets, k);
+		const char *a = json_string_value(json_object_get(tgt, "addr"));
+		if (policy_addr_parse_port(a, 853, &act->addrs[k]) != 0) {
+			policy_error(err, errlen, "tls_forward: invalid address '%s' (expected 'addr' or 'addr@port')",
+				     a ? a : "?");
+			return -EINVAL;
+		}
+		json_t *pins = json_object_get(tgt, "pins");
+		const char *pin_text[16];
+		size_t pin_count = json_array_size(pins);
+		if (pin_count > sizeof(pin_text) / sizeof(pin_text[0]))
+			pin_count = sizeof(pin_text) / sizeof(pin_text[0]);
+		for (size_t i = 0; i < pin_count; ++i)
+			pin_text[i] = json_string_value(json_array_get(pins, i));
+		char e[256];
+		int ret = kr_tls_upstream_set(&act->addrs[k].ip, json_string_value(json_object_get(tgt, "hostname")),
+					      json_string_value(json_object_get(tgt, "ca_file")), pin_text,
+					      json_array_size(pins), e, sizeof(e));
+		if (ret != 0) {
+			policy_error(err, errlen, "tls_forward: server '%s': %s", a, e);
+			return ret;
+		}
+	}
+	act->addr_count = (uint8_t)n;
+	return 0;
+}
+
 int policy_action_parse(struct policy_action *act, json_t *j, char *err, size_t errlen)
 {
 	memset(act, 0, sizeof(*act));
@@ -243,6 +287,9 @@ int policy_action_parse(struct policy_action *act, json_t *j, char *err, size_t 
 		act->addr_count = (uint8_t)n;
 		break;
 	}
+	case POLICY_TLS_FORWARD:
+		ret = tls_targets_parse(act, json_object_get(j, "targets"), err, errlen);
+		break;
 	case POLICY_REROUTE: {
 		json_t *map = json_object_get(j, "map");
 		size_t n = json_array_size(map);

@@ -232,8 +232,8 @@ def test_rpz_watch(kresd, tmp_path):
     ("policy.add(policy.rpz(policy.DENY, 'bad.rpz'))", 'bad.rpz:3: cannot parse the record'),
     ("policy.add(policy.suffix(policy.DENY, {todname('a.')}))\n"
      "policy.add(policy.pattern(policy.DENY, '[a'))", 'config:3: policy.add: pattern: malformed pattern'),
-    ("policy.add(policy.all(policy.TLS_FORWARD({{'192.0.2.1', hostname='x'}})))",
-     'config:2: policy.TLS_FORWARD: DNS over TLS to upstream servers is not supported yet'),
+    ("policy.add(policy.all(policy.TLS_FORWARD({{'192.0.2.1'}})))",
+     'config:2: policy.TLS_FORWARD: server 192.0.2.1: give hostname (and ca_file) or pin_sha256'),
     ("policy.add(policy.all(policy.FORWARD('192.0.2.300')))", "invalid address '192.0.2.300'"),
     ("policy.add(function(req, qry) return policy.DENY end)", 'rules written as Lua functions are not supported'),
 ])

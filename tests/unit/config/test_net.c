@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Unit tests of config/net.c: the `net` table (listen, close, list,
- * interfaces, bufsize, tcp_pipeline, net.IFACE) and the declarative
+ * interfaces, bufsize, tcp_pipeline, tcp_limits, tls, tls_padding, net.IFACE) and the declarative
  * `net = {...}` of the prelude.
  * Only 127.0.0.1 and ::1 are bound, on free high ports; nothing is sent.
  */
@@ -18,6 +18,8 @@
 #include "config/config.h"
 #include "core/net/worker.h"
 #include "tests/unit/config/lua_check.h"
+#include "core/net/tls.h"
+#include "tests/unit/core/net/tls_fixture.h"
 
 static uv_loop_t loop;
 
@@ -227,12 +229,7 @@ START_TEST(listen_bad)
 	ck_fails("port -1 out of range", "net.listen('127.0.0.1', -1)");
 	ck_fails("bad argument #1 to 'listen'", "net.listen()");
 	ck_fails("bad argument #2 to 'listen'", "net.listen('127.0.0.1', 'x')");
-	ck_fails("net.listen: kind 'tls' is not supported", "net.listen('127.0.0.1', %u, { tls = true })", port);
 	ck_fails("net.listen: kind 'doh2' is not supported", "net.listen('127.0.0.1', %u, { kind = 'doh2' })", port);
-	/* port 853 means TLS unless told otherwise */
-	ck_fails("net.listen: kind 'tls' is not supported by this build: DNS over TLS arrives with the TLS issue",
-		 "net.listen('127.0.0.1', 853)");
-	ck_fails("kind 'tls' is not supported", "net.listen('127.0.0.1', 853, {})");
 	ck_fails("bad argument #3 to 'listen'", "net.listen('127.0.0.1', %u, 'tls')", port);
 	ck_lua("#net.list() == 0");
 	/* kind 'dns' is what there is */
@@ -341,14 +338,86 @@ START_TEST(listen_nested)
 }
 END_TEST
 
-START_TEST(tls_stubs)
+START_TEST(listen_tls)
 {
-	ck_fails("net.tls: not supported by this build: DNS over TLS arrives with the TLS issue",
-		 "net.tls('/etc/kresd/server-cert.pem', '/etc/kresd/server-key.pem')");
-	ck_fails("net.tls: not supported by this build", "net.tls()");
-	ck_fails("net.tls_padding: not supported by this build: DNS over TLS arrives with the TLS issue",
-		 "net.tls_padding(true)");
-	ck_fails("net.tls_padding: not supported", "net.tls_padding()");
+	uint16_t port = free_port(), port2 = free_port();
+	ck_ok("%s", find_lua);
+	/* no certificate yet: an ephemeral one, and net.tls() still says none was set */
+	ck_ok("assert(net.listen('127.0.0.1', %u, { tls = true }) == true)", port);
+	ck_lua("#net.list() == 1");
+	ck_lua("find('tcp', '127.0.0.1', %u).kind == 'tls'", port);
+	ck_lua("find('udp', '127.0.0.1', %u) == nil", port);
+	ck_lua("net.tls() == nil");
+	ck_assert_ptr_nonnull(the_daemon.net.tls);
+	ck_assert(tcp_connects(port));
+	/* kind = 'tls' says the same; tls = false wins over the port */
+	ck_ok("net.listen('127.0.0.1', %u, { kind = 'tls' })", port2);
+	ck_lua("find('tcp', '127.0.0.1', %u).kind == 'tls'", port2);
+	ck_ok("net.listen('127.0.0.1', %u, { tls = true })", port2);   /* again: nothing to do */
+	ck_lua("#net.list() == 2");
+	/* plain DNS cannot share the TCP port with TLS, nor the reverse */
+	ck_fails("address already in use", "net.listen('127.0.0.1', %u)", port2);
+	ck_lua("#net.list() == 2");
+	ck_ok("net.close('127.0.0.1', %u)", port2);
+	ck_ok("net.listen('127.0.0.1', %u, { tls = false })", port2);
+	ck_lua("find('udp', '127.0.0.1', %u).kind == 'dns'", port2);
+	ck_lua("find('tcp', '127.0.0.1', %u).kind == 'dns'", port2);
+	ck_fails("address already in use", "net.listen('127.0.0.1', %u, { tls = true })", port2);
+	ck_lua("find('tcp', '127.0.0.1', %u).kind == 'dns'", port2);
+}
+END_TEST
+
+START_TEST(tls_files)
+{
+	char dir[] = "/tmp/kresd-test-net.XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	const char *cert = fixture_file(dir, "cert.pem", fixture_cert_pem, 0);
+	const char *key = fixture_file(dir, "key.pem", fixture_key_pem, 1);
+	ck_lua("net.tls() == nil");
+	ck_ok("assert(net.tls('%s', '%s') == true)", cert, key);
+	ck_lua("select('#', net.tls()) == 2");
+	ck_ok("local c, k = net.tls(); assert(c == '%s' and k == '%s')", cert, key);
+	ck_assert_str_eq(the_daemon.net.tls->pin, fixture_pin);
+	/* errors name the file, and the working pair stays */
+	ck_fails("net.tls: cannot read the certificate file '/nonexistent/c.pem': No such file",
+		 "net.tls('/nonexistent/c.pem', '%s')", key);
+	ck_fails("net.tls: cannot read the key file '/nonexistent/k.pem'", "net.tls('%s', '/nonexistent/k.pem')", cert);
+	ck_fails("holds no valid private key", "net.tls('%s', '%s')", cert, cert);
+	ck_fails("bad argument #2 to 'tls'", "net.tls('%s')", cert);
+	ck_ok("assert(net.tls() == '%s')", cert);
+	char cmd[100];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+START_TEST(tls_padding)
+{
+	ck_lua("net.tls_padding() == 468");
+	ck_lua("net.tls_padding(false) == false");
+	ck_assert_uint_eq(the_daemon.net.tls_padding, 0);
+	ck_lua("net.tls_padding(64) == 64");
+	ck_lua("net.tls_padding(true) == 468");
+	ck_lua("net.tls_padding(1) == false");
+	ck_lua("net.tls_padding(2) == 2");
+	ck_fails("net.tls_padding: block 5000 is over 4096 bytes", "net.tls_padding(5000)");
+	ck_fails("true, false or a block size expected", "net.tls_padding('x')");
+	ck_lua("net.tls_padding() == 2");
+}
+END_TEST
+
+START_TEST(tcp_limits)
+{
+	ck_lua("net.tcp_limits().idle_ms == 10000");
+	ck_lua("net.tcp_limits().max == 4096");
+	ck_lua("net.tcp_limits().per_client == 64");
+	ck_lua("net.tcp_limits({per_client = 3, idle_ms = 500}).per_client == 3");
+	ck_assert_uint_eq(the_daemon.net.tcp_idle_ms, 500);
+	ck_assert_uint_eq(the_daemon.net.tcp_max_per_client, 3);
+	ck_fails("net.tcp_limits: unknown field 'idle' (idle_ms, max, per_client)", "net.tcp_limits({idle = 1})");
+	ck_fails("net.tcp_limits: idle_ms 5 is outside 100-3600000", "net.tcp_limits({idle_ms = 5})");
+	ck_fails("bad argument #1 to 'tcp_limits'", "net.tcp_limits(5)");
+	ck_lua("net.tcp_limits().max == 4096");
 }
 END_TEST
 
@@ -424,7 +493,10 @@ int main(void)
 	tcase_add_test(tc, listen_in_use);
 	tcase_add_test(tc, listen_bad);
 	tcase_add_test(tc, listen_nested);
-	tcase_add_test(tcase(s, "net.tls"), tls_stubs);
+	tcase_add_test(tc, listen_tls);
+	tcase_add_test(tcase(s, "net.tls"), tls_files);
+	tcase_add_test(tcase(s, "net.tls_padding"), tls_padding);
+	tcase_add_test(tcase(s, "net.tcp_limits"), tcp_limits);
 	tcase_add_test(tcase(s, "net.close"), close_endpoints);
 	tcase_add_test(tcase(s, "net.list"), list_entries);
 	tcase_add_test(tcase(s, "net.interfaces"), interfaces_lo);

@@ -474,6 +474,33 @@ START_TEST(listen_fd_tcp)
 }
 END_TEST
 
+START_TEST(listen_fd_tls)
+{
+	uint16_t port = 0;
+	int fd = bind_own(AF_INET, SOCK_STREAM, &port, true);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(kr_net_listen_fd_tls(net, fd), 0);
+	ck_assert_uint_eq(net->ep_count, 1);
+	ck_assert_int_eq(net->eps[0].kind, KR_EP_TLS);
+	ck_assert(net->eps[0].from_supervisor);
+	/* no credentials until asked for; then an ephemeral certificate, made once */
+	ck_assert_ptr_null(net->tls);
+	ck_assert_int_eq(kr_net_tls_ensure(net), 0);
+	struct kr_tls_creds *c = net->tls;
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(kr_net_tls_ensure(net), 0);
+	ck_assert_ptr_eq(net->tls, c);
+	/* a datagram socket cannot carry TLS */
+	uint16_t uport = 0;
+	int u = bind_own(AF_INET, SOCK_DGRAM, &uport, false);
+	ck_assert_int_eq(kr_net_listen_fd_tls(net, u), -EPROTOTYPE);
+	close(u);
+	ck_assert_int_eq(kr_net_listen_fd_tls(net, -1), -EBADF);
+	ck_assert_uint_eq(net->ep_count, 1);
+	ck_assert_int_eq(kr_net_close(net, "127.0.0.1", port), 0);
+}
+END_TEST
+
 START_TEST(listen_fd_errors)
 {
 	/* not a socket, or closed */
@@ -735,6 +762,7 @@ int main(void)
 	tcase_add_test(tc, listen_fd_udp);
 	tcase_add_test(tc, listen_fd_tcp);
 	tcase_add_test(tc, listen_fd_errors);
+	tcase_add_test(tc, listen_fd_tls);
 	tcase_add_test(tcase(s, "kr_net_close"), close_endpoints);
 	tcase_add_test(tcase(s, "kr_net_deinit"), deinit);
 	tc = tcase(s, "serving");

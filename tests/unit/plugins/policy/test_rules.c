@@ -110,6 +110,13 @@ START_TEST(test_bad_rules)
 		{ "{\"filter\":\"all\",\"action\":{\"type\":\"flags\",\"set\":\"NO_SUCH\"}}", "unknown query flag" },
 		{ "{\"filter\":\"rpz\",\"file\":\"/nonexistent.rpz\",\"action\":" DENY "}", "/nonexistent.rpz: cannot open" },
 		{ "[1]", "invalid rule" },
+		{ "{\"filter\":\"all\",\"action\":{\"type\":\"tls_forward\",\"targets\":[]}}", "give 1 to 4 servers" },
+		{ "{\"filter\":\"all\",\"action\":{\"type\":\"tls_forward\",\"targets\":[{\"addr\":\"x\",\"hostname\":\"a\"}]}}",
+		  "invalid address 'x'" },
+		{ "{\"filter\":\"all\",\"action\":{\"type\":\"tls_forward\",\"targets\":[{\"addr\":\"192.0.2.1\"}]}}",
+		  "server '192.0.2.1': give hostname" },
+		{ "{\"filter\":\"all\",\"action\":{\"type\":\"tls_forward\",\"targets\":[{\"addr\":\"192.0.2.1\",\"pins\":[\"xyz\"]}]}}",
+		  "pin_sha256 'xyz' is not the base64" },
 	};
 	struct policy_ruleset rs;
 	policy_ruleset_init(&rs);
@@ -146,6 +153,16 @@ START_TEST(test_actions_parse)
 	a = &policy_ruleset_get(&rs, (uint32_t)id)->act;
 	ck_assert_uint_eq(a->flags_set, KR_QF_NO_CACHE);
 	ck_assert_uint_eq(a->flags_clear, KR_QF_NO_MINIMIZE);
+	/* TLS_FORWARD: port 853 by default; each server's authentication is handed to the core */
+	id = test_add(&rs, "{\"filter\":\"all\",\"action\":{\"type\":\"tls_forward\",\"targets\":["
+		      "{\"addr\":\"192.0.2.7\",\"pins\":[\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"]},"
+		      "{\"addr\":\"192.0.2.8@8853\",\"hostname\":\"dot.lab\",\"pins\":[\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"]}]}}");
+	a = &policy_ruleset_get(&rs, (uint32_t)id)->act;
+	ck_assert_int_eq(a->type, POLICY_TLS_FORWARD);
+	ck_assert_uint_eq(a->addr_count, 2);
+	ck_assert_uint_eq(ntohs(a->addrs[0].ip4.sin_port), 853);
+	ck_assert_uint_eq(ntohs(a->addrs[1].ip4.sin_port), 8853);
+	ck_assert_str_eq(policy_act_name(a->type), "tls_forward");
 	id = test_add(&rs, "{\"filter\":\"all\",\"action\":{\"type\":\"deny\",\"msg\":\"blocked by the lab\"}}");
 	ck_assert_str_eq(policy_ruleset_get(&rs, (uint32_t)id)->act.msg, "blocked by the lab");
 	policy_ruleset_clear(&rs);
