@@ -17,7 +17,7 @@
 #include "loader/loader.h"
 
 /** Plugins loaded before the config runs (the config may unload them). */
-static const char *default_plugins[] = { "hints", "cache", "iterate", "validate", "policy", NULL };
+static const char *default_plugins[] = { "hints", "cache", "iterate", "validate", "ta_update", "policy", NULL };
 
 struct options {
 	const char *addrs[64];

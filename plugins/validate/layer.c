@@ -1039,8 +1039,10 @@ static enum kr_layer_state validate_finalize(struct kr_layer_ctx *ctx)
 	struct kr_request *req = ctx->req;
 	kr_pkt_t *a = req->answer;
 	const kr_pkt_t *q = req->qsource.packet;
+	/* Internal requests (resolve() from Lua: ta_update, tools) always learn the verdict. */
 	bool secure = ctx->state == KR_STATE_DONE && q && !(req->options & KR_QF_DNSSEC_CD) &&
-		      ((q->opt && kr_edns_do(q->opt)) || kr_pkt_flag(q, KR_PKT_AD));
+		      ((q->opt && kr_edns_do(q->opt)) || kr_pkt_flag(q, KR_PKT_AD) ||
+		       (req->qsource.flags & KR_REQ_INTERNAL));
 	unsigned chain = 0;
 	for (uint32_t i = 0; secure && i < req->rplan.resolved_len; ++i) {
 		struct kr_query *qry = req->rplan.resolved[i];
