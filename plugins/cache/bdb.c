@@ -39,6 +39,7 @@ struct cache_db {
 	ino_t ino;
 	uint32_t last_maint;  /* second of the last failchk/checkpoint */
 	bool broken;          /* DB_RUNRECOVERY seen: reopen */
+	unsigned commits;     /* transactions committed by this handle */
 	uint8_t *scratch;     /* ENTRY_MAX bytes for reading old entries */
 };
 
@@ -358,7 +359,7 @@ static int env_try_open(struct cache_db *db, const char *path, size_t max_size)
 	env->set_lg_bsize(env, 256u << 10);
 	env->set_lg_max(env, 1u << 20);
 	env->log_set_config(env, DB_LOG_AUTO_REMOVE, 1);
-	env->set_flags(env, DB_TXN_WRITE_NOSYNC, 1);
+	env->set_flags(env, DB_TXN_NOSYNC, 1);
 	env->set_lk_detect(env, DB_LOCK_DEFAULT);
 	env->set_timeout(env, LOCK_TIMEOUT_US, DB_SET_LOCK_TIMEOUT);
 	env->set_lk_max_locks(env, 5000);
@@ -481,6 +482,9 @@ static struct cache_db *db_open(struct cache *c, const char *path, size_t max_si
 			kr_log_warning(cache, "the cache in %s could not be opened (%s): removed and created again",
 				       path, ret_str(ret));
 			++c->stats.recreate;
+			/* Other processes' fronts may hold what was lost. */
+			if (cache_front_attach(&c->front, path) == 0)
+				cache_front_bump(&c->front);
 		} else {
 			kr_log_error(cache, "the cache in %s could not be opened (%s) nor created again (%s)",
 				     path, ret_str(ret), ret_str(ret2));
@@ -488,6 +492,12 @@ static struct cache_db *db_open(struct cache *c, const char *path, size_t max_si
 			db_free(db);
 			db = NULL;
 		}
+	}
+	if (db && c->front.nslots) {
+		int fret = cache_front_attach(&c->front, path);
+		if (fret != 0)
+			kr_log_warning(cache, "no in-memory front: cannot map %s/cache.gen: %s", path,
+				       strerror(-fret));
 	}
 	if (dfd >= 0) {
 		flock(dfd, LOCK_UN);
@@ -506,11 +516,14 @@ struct cache *cache_new(void)
 	c->max_ttl = CACHE_DEFAULT_MAX_TTL;
 	snprintf(c->uri, sizeof(c->uri), "%s", CACHE_DEFAULT_URI);
 	snprintf(c->path, sizeof(c->path), ".");
+	cache_front_init(&c->front, CACHE_FRONT_DEFAULT);
 	return c;
 }
 
 void cache_close(struct cache *c)
 {
+	if (c)
+		cache_front_flush(&c->front);   /* what opens next may be another storage */
 	if (!c || !c->db)
 		return;
 	if (c->db_pid == getpid()) {
@@ -528,6 +541,7 @@ void cache_free(struct cache *c)
 	if (c->service)
 		cache_service_stop(c);
 	cache_close(c);
+	cache_front_deinit(&c->front);
 	free(c);
 }
 
@@ -686,8 +700,8 @@ static uint32_t entry_cost(size_t klen, size_t vlen)
 	return (uint32_t)(2 * klen + 4 + vlen + 4 + COST_OVERHEAD);
 }
 
-/** Add delta to the shared byte count in txn. */
-static int bytes_add(struct cache_db *db, DB_TXN *txn, int64_t delta, bool reset)
+/** Add delta to the shared byte count in txn; the new count goes to *total (may be NULL). */
+static int bytes_add(struct cache_db *db, DB_TXN *txn, int64_t delta, bool reset, int64_t *total)
 {
 	int64_t v = 0;
 	DBT k = { .data = "bytes", .size = 5 };
@@ -700,6 +714,8 @@ static int bytes_add(struct cache_db *db, DB_TXN *txn, int64_t delta, bool reset
 	v += delta;
 	if (v < 0)
 		v = 0;
+	if (total)
+		*total = v;
 	DBT nd = { .data = &v, .size = sizeof(v) };
 	return db->meta->put(db->meta, txn, &k, &nd, 0);
 }
@@ -785,10 +801,15 @@ static int put_impl(struct cache *c, const struct cache_write *w, unsigned count
 	if (!db)
 		return -EIO;
 	int stored = 0, ret = 0;
+	int64_t usage = -1;
+	uint16_t done[CACHE_BATCH_MAX];   /* the writes stored, for the front */
+	unsigned ndone = 0;
 	for (int attempt = 0; attempt < 2; ++attempt) {
 		DB_TXN *txn = NULL;
 		int64_t delta = 0;
 		stored = 0;
+		ndone = 0;
+		usage = -1;
 		ret = db->env->txn_begin(db->env, NULL, &txn, 0);
 		if (ret != 0)
 			return db_err(c, db, ret);
@@ -796,17 +817,18 @@ static int put_impl(struct cache *c, const struct cache_write *w, unsigned count
 			if (w[i].vlen > ENTRY_MAX)
 				continue;
 			ret = put_one(db, txn, &w[i], now, &delta);
-			if (ret > 0)
+			if (ret > 0) {
 				++stored;
-			if (ret > 0)
+				if (ndone < CACHE_BATCH_MAX)
+					done[ndone++] = (uint16_t)i;
 				ret = 0;
+			}
 		}
 		if (ret == 0 && delta)
-			ret = bytes_add(db, txn, delta, false);
+			ret = bytes_add(db, txn, delta, false, &usage);
 		if (ret == 0) {
 			ret = txn->commit(txn, 0);
 			if (ret == 0) {
-				db->env->txn_checkpoint(db->env, 1024, 0, 0);   /* lets old log files go */
 				++c->stats.commit;
 				c->stats.write += count;
 				c->stats.insert += (uint64_t)stored;
@@ -822,9 +844,39 @@ static int put_impl(struct cache *c, const struct cache_write *w, unsigned count
 	}
 	if (ret != 0)
 		return db_err(c, db, ret);
-	if (stored && (uint64_t)cache_usage(c) > cache_budget(c))
+	for (unsigned i = 0; i < ndone; ++i)
+		cache_front_put(&c->front, w[done[i]].key, w[done[i]].klen, w[done[i]].val,
+				w[done[i]].vlen, now);
+	/* Log files go at the checkpoints, once a second (cache_db()) or here
+	 * after every 256 KiB of log, whichever comes first. */
+	if ((++db->commits & 63) == 0)
+		db->env->txn_checkpoint(db->env, 256, 0, 0);
+	if (stored && usage >= 0 && (uint64_t)usage > cache_budget(c))
 		cache_evict(c, cache_budget(c) * 9 / 10);
 	return stored;
+}
+
+static int probe_impl(struct cache *c, const uint8_t *prefix, size_t plen)
+{
+	struct cache_db *db = cache_db(c);
+	if (!db)
+		return -EIO;
+	++c->stats.probe;
+	DBC *cur;
+	int ret = db->rr->cursor(db->rr, NULL, &cur, DB_READ_COMMITTED);
+	if (ret != 0)
+		return db_err(c, db, ret);
+	uint8_t kbuf[CACHE_KEY_MAX];
+	memcpy(kbuf, prefix, plen);
+	DBT k = { .data = kbuf, .size = (u_int32_t)plen, .ulen = sizeof(kbuf), .flags = DB_DBT_USERMEM };
+	DBT d = { .flags = DB_DBT_PARTIAL | DB_DBT_USERMEM, .data = db->scratch, .ulen = 0 };
+	ret = cur->get(cur, &k, &d, DB_SET_RANGE);
+	cur->close(cur);
+	if (ret == DB_NOTFOUND)
+		return 0;
+	if (ret != 0)
+		return db_err(c, db, ret);
+	return k.size >= plen && memcmp(kbuf, prefix, plen) == 0;
 }
 
 /* --- ranges, eviction, pruning --- */
@@ -925,7 +977,7 @@ static int delete_range_impl(struct cache *c, const uint8_t *prefix, size_t plen
 		}
 		free(keys);
 		if (ret == 0)
-			ret = bytes_add(db, txn, delta, !more && plen == 0 && !keep);
+			ret = bytes_add(db, txn, delta, !more && plen == 0 && !keep, NULL);
 		if (ret == 0)
 			ret = txn->commit(txn, 0);
 		else
@@ -994,7 +1046,7 @@ static int expire_walk(struct cache *c, unsigned max, uint64_t target, bool prun
 		}
 		cur->close(cur);
 		if (ret == 0)
-			ret = bytes_add(db, txn, delta, empty && n == 0 && !prune);
+			ret = bytes_add(db, txn, delta, empty && n == 0 && !prune, NULL);
 		if (ret == 0)
 			ret = txn->commit(txn, 0);
 		else
@@ -1098,4 +1150,9 @@ int cache_prune(struct cache *c, unsigned max, uint32_t now)
 int64_t cache_count(struct cache *c)
 {
 	return GUARDED_RETRY(c, count_impl(c));
+}
+
+int cache_probe(struct cache *c, const uint8_t *prefix, size_t plen)
+{
+	return (int)GUARDED_RETRY(c, probe_impl(c, prefix, plen));
 }
