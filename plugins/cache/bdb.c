@@ -31,6 +31,7 @@
 #define EVICT_MAX 8192              /* evictions per call: never the whole cache at once */
 #define LOCK_TIMEOUT_US 200000
 #define REOPEN_DELAY 5              /* seconds between attempts when opening fails */
+#define BYTES_FLUSH (16 << 10)      /* cost a process adds before it updates the shared count */
 
 struct cache_db {
 	DB_ENV *env;
@@ -40,6 +41,8 @@ struct cache_db {
 	uint32_t last_maint;  /* second of the last failchk/checkpoint */
 	bool broken;          /* DB_RUNRECOVERY seen: reopen */
 	unsigned commits;     /* transactions committed by this handle */
+	int64_t bytes_pending;  /* cost added by this process, not yet in meta "bytes" */
+	int64_t usage_seen;     /* meta "bytes" when this process last wrote or read it */
 	uint8_t *scratch;     /* ENTRY_MAX bytes for reading old entries */
 };
 
@@ -140,6 +143,7 @@ static void guard_off(void)
 
 static int guard_escaped(struct cache *c);
 static void db_free(struct cache_db *db);
+static void bytes_flush(struct cache_db *db);
 
 /** Run call (an int expression) under the guard; nested calls run as they are. */
 #define GUARDED(c, call) ({ \
@@ -527,6 +531,9 @@ void cache_close(struct cache *c)
 	if (!c || !c->db)
 		return;
 	if (c->db_pid == getpid()) {
+		GUARDED(c, (bytes_flush(c->db), 0));
+		if (!c->db)
+			return;   /* wedged: abandoned */
 		db_free(c->db);
 	} else if (inherited_count < sizeof(inherited) / sizeof(inherited[0])) {
 		inherited[inherited_count++] = c->db;
@@ -586,6 +593,9 @@ struct cache_db *cache_db(struct cache *c)
 		last_failed_open = 0;
 		c->db_pid = getpid();
 		c->db->last_maint = now;
+		int64_t u = cache_usage(c);
+		if (c->db && u > 0)
+			c->db->usage_seen = u;
 		return c->db;
 	}
 	/* Once a second: release what dead processes held, trim the log, and
@@ -603,7 +613,7 @@ struct cache_db *cache_db(struct cache *c)
 			cache_close(c);
 			return cache_db(c);
 		}
-		GUARDED(c, db->env->txn_checkpoint(db->env, 512, 0, 0));
+		GUARDED(c, (bytes_flush(db), db->env->txn_checkpoint(db->env, 512, 0, 0)));
 		if (!c->db)
 			return cache_db(c);
 		char file[1100];
@@ -720,6 +730,23 @@ static int bytes_add(struct cache_db *db, DB_TXN *txn, int64_t delta, bool reset
 	return db->meta->put(db->meta, txn, &k, &nd, 0);
 }
 
+/** Add this process's pending cost to the shared count (own transaction). */
+static void bytes_flush(struct cache_db *db)
+{
+	if (!db->bytes_pending)
+		return;
+	DB_TXN *txn;
+	if (db->env->txn_begin(db->env, NULL, &txn, 0) != 0)
+		return;
+	int64_t total;
+	if (bytes_add(db, txn, db->bytes_pending, false, &total) == 0 && txn->commit(txn, 0) == 0) {
+		db->bytes_pending = 0;
+		db->usage_seen = total;
+	} else {
+		txn->abort(txn);
+	}
+}
+
 static int64_t usage_impl(struct cache *c)
 {
 	struct cache_db *db = cache_db(c);
@@ -797,6 +824,23 @@ static int put_one(struct cache_db *db, DB_TXN *txn, const struct cache_write *w
 
 static int put_impl(struct cache *c, const struct cache_write *w, unsigned count, uint32_t now)
 {
+	/* What this process stored (or read) recently, unchanged and fresh for
+	 * at least half of the new TTL, is not written again: the NS set and glue
+	 * that come with every answer from a zone would cost a write each time. */
+	bool skip[CACHE_BATCH_MAX];
+	unsigned todo = 0;
+	for (unsigned i = 0; i < count; ++i) {
+		bool s = i < CACHE_BATCH_MAX &&
+			 cache_front_holds(&c->front, w[i].key, w[i].klen, w[i].val, w[i].vlen, now);
+		if (i < CACHE_BATCH_MAX)
+			skip[i] = s;
+		todo += !s;
+	}
+	if (todo == 0) {
+		c->stats.skip += count;
+		return (int)count;   /* held already: as good as stored */
+	}
+	c->stats.skip += count - todo;
 	struct cache_db *db = cache_db(c);
 	if (!db)
 		return -EIO;
@@ -814,7 +858,7 @@ static int put_impl(struct cache *c, const struct cache_write *w, unsigned count
 		if (ret != 0)
 			return db_err(c, db, ret);
 		for (unsigned i = 0; i < count && ret >= 0; ++i) {
-			if (w[i].vlen > ENTRY_MAX)
+			if (w[i].vlen > ENTRY_MAX || (i < CACHE_BATCH_MAX && skip[i]))
 				continue;
 			ret = put_one(db, txn, &w[i], now, &delta);
 			if (ret > 0) {
@@ -824,11 +868,22 @@ static int put_impl(struct cache *c, const struct cache_write *w, unsigned count
 				ret = 0;
 			}
 		}
-		if (ret == 0 && delta)
-			ret = bytes_add(db, txn, delta, false, &usage);
+		/* The shared count is one record every writer updates: each process
+		 * adds its cost in steps of BYTES_FLUSH (and before evicting). */
+		int64_t pend = db->bytes_pending + delta;
+		bool flush = pend >= BYTES_FLUSH || pend <= -BYTES_FLUSH ||
+			     (uint64_t)(db->usage_seen + pend) > cache_budget(c);
+		if (ret == 0 && flush && pend)
+			ret = bytes_add(db, txn, pend, false, &usage);
 		if (ret == 0) {
 			ret = txn->commit(txn, 0);
 			if (ret == 0) {
+				if (flush && pend) {
+					db->bytes_pending = 0;
+					db->usage_seen = usage;
+				} else {
+					db->bytes_pending = pend;
+				}
 				++c->stats.commit;
 				c->stats.write += count;
 				c->stats.insert += (uint64_t)stored;
@@ -844,19 +899,35 @@ static int put_impl(struct cache *c, const struct cache_write *w, unsigned count
 	}
 	if (ret != 0)
 		return db_err(c, db, ret);
-	for (unsigned i = 0; i < ndone; ++i)
-		cache_front_put(&c->front, w[done[i]].key, w[done[i]].klen, w[done[i]].val,
-				w[done[i]].vlen, now);
+	/* The front follows: what was stored, and no stale marker or copy of
+	 * what the rank rule kept out (the storage holds something else). */
+	for (unsigned i = 0, d = 0; i < count && i < CACHE_BATCH_MAX; ++i) {
+		if (skip[i])
+			continue;
+		if (d < ndone && done[d] == i) {
+			cache_front_put(&c->front, w[i].key, w[i].klen, w[i].val, w[i].vlen, now);
+			++d;
+		} else {
+			cache_front_drop(&c->front, w[i].key, w[i].klen);
+		}
+	}
 	/* Log files go at the checkpoints, once a second (cache_db()) or here
 	 * after every 256 KiB of log, whichever comes first. */
 	if ((++db->commits & 63) == 0)
 		db->env->txn_checkpoint(db->env, 256, 0, 0);
-	if (stored && usage >= 0 && (uint64_t)usage > cache_budget(c))
+	if (stored && usage >= 0 && (uint64_t)usage > cache_budget(c)) {
 		cache_evict(c, cache_budget(c) * 9 / 10);
-	return stored;
+		if (c->db == db) {
+			int64_t u = cache_usage(c);
+			if (u >= 0)
+				db->usage_seen = u;
+		}
+	}
+	return stored + (int)(count - todo);
 }
 
-static int probe_impl(struct cache *c, const uint8_t *prefix, size_t plen)
+static int probe_impl(struct cache *c, const uint8_t *prefix, size_t plen, const uint8_t *key,
+		      size_t klen, kr_mm_t *mm, uint8_t **val, size_t *len)
 {
 	struct cache_db *db = cache_db(c);
 	if (!db)
@@ -867,16 +938,37 @@ static int probe_impl(struct cache *c, const uint8_t *prefix, size_t plen)
 	if (ret != 0)
 		return db_err(c, db, ret);
 	uint8_t kbuf[CACHE_KEY_MAX];
-	memcpy(kbuf, prefix, plen);
-	DBT k = { .data = kbuf, .size = (u_int32_t)plen, .ulen = sizeof(kbuf), .flags = DB_DBT_USERMEM };
-	DBT d = { .flags = DB_DBT_PARTIAL | DB_DBT_USERMEM, .data = db->scratch, .ulen = 0 };
-	ret = cur->get(cur, &k, &d, DB_SET_RANGE);
+	uint32_t cap = 1024;
+	uint8_t *buf = NULL;
+	DBT k, d;
+	for (int attempt = 0; attempt < 2; ++attempt) {
+		buf = kr_mm_alloc(mm, cap);
+		if (!buf) {
+			cur->close(cur);
+			return -ENOMEM;
+		}
+		memcpy(kbuf, prefix, plen);
+		k = (DBT){ .data = kbuf, .size = (u_int32_t)plen, .ulen = sizeof(kbuf), .flags = DB_DBT_USERMEM };
+		d = (DBT){ .data = buf, .ulen = cap, .flags = DB_DBT_USERMEM };
+		ret = cur->get(cur, &k, &d, DB_SET_RANGE);
+		if (ret != DB_BUFFER_SMALL)
+			break;
+		kr_mm_free(mm, buf);
+		cap = d.size;
+	}
 	cur->close(cur);
 	if (ret == DB_NOTFOUND)
 		return 0;
 	if (ret != 0)
 		return db_err(c, db, ret);
-	return k.size >= plen && memcmp(kbuf, prefix, plen) == 0;
+	if (k.size < plen || memcmp(kbuf, prefix, plen) != 0)
+		return 0;
+	if (k.size != klen || memcmp(kbuf, key, klen) != 0)
+		return 1;
+	++c->stats.read;
+	*val = buf;
+	*len = d.size;
+	return 2;
 }
 
 /* --- ranges, eviction, pruning --- */
@@ -1152,7 +1244,8 @@ int64_t cache_count(struct cache *c)
 	return GUARDED_RETRY(c, count_impl(c));
 }
 
-int cache_probe(struct cache *c, const uint8_t *prefix, size_t plen)
+int cache_probe(struct cache *c, const uint8_t *prefix, size_t plen, const uint8_t *key,
+		size_t klen, kr_mm_t *mm, uint8_t **val, size_t *len)
 {
-	return (int)GUARDED_RETRY(c, probe_impl(c, prefix, plen));
+	return (int)GUARDED_RETRY(c, probe_impl(c, prefix, plen, key, klen, mm, val, len));
 }

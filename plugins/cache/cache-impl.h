@@ -104,7 +104,7 @@ int cache_entry_decode(const uint8_t *val, size_t len, uint32_t ttl, struct cach
 /** Counters shown by cache.stats(). */
 struct cache_stats {
 	uint64_t hit, miss, insert, delete, evict, prune, read, write, commit, abort, conflict,
-		 recover, recreate, error, probe;
+		 recover, recreate, error, probe, skip;
 };
 
 struct cache_db;
@@ -115,6 +115,7 @@ struct cache;
 #define CACHE_FRONT_DEFAULT (4u << 20)  /**< bytes of slots per process until set */
 #define CACHE_FRONT_SLOT 512            /**< bytes per slot: key + entry up to about 480 */
 #define CACHE_FRONT_WAYS 4              /**< slots a key may take (set associative) */
+#define CACHE_FRONT_ABSENT_TTL 5        /**< seconds a key found absent is not looked up again */
 
 /**
  * Per-process copies of hot entries by key, in preallocated fixed slots;
@@ -154,7 +155,8 @@ bool cache_front_usable(const struct cache_front *f);
 /**
  * A copy of the entry at key if the front holds it unexpired at now.
  * @param val out: allocated from mm (8-aligned)
- * @return 0, -ENOENT, -ENOMEM.
+ * @return 0, -ENOENT (not known), -ENODATA (the storage had no such key
+ *         within the last CACHE_FRONT_ABSENT_TTL seconds), -ENOMEM.
  */
 int cache_front_get(struct cache_front *f, const uint8_t *key, size_t klen, uint32_t now,
 		    kr_mm_t *mm, uint8_t **val, size_t *len);
@@ -165,6 +167,16 @@ int cache_front_get(struct cache_front *f, const uint8_t *key, size_t klen, uint
  */
 void cache_front_put(struct cache_front *f, const uint8_t *key, size_t klen, const uint8_t *val,
 		     size_t vlen, uint32_t now);
+/** Note that the storage has no entry at key (for CACHE_FRONT_ABSENT_TTL seconds). */
+void cache_front_put_absent(struct cache_front *f, const uint8_t *key, size_t klen, uint32_t now);
+/** Forget key. */
+void cache_front_drop(struct cache_front *f, const uint8_t *key, size_t klen);
+/**
+ * Does the front hold this entry already (the same rank and RR sets, fresh
+ * for at least half of the new TTL)? Then storing it again is skipped.
+ */
+bool cache_front_holds(struct cache_front *f, const uint8_t *key, size_t klen, const uint8_t *val,
+		       size_t vlen, uint32_t now);
 
 /* --- per-request memory (layer.c, service.c) --- */
 
@@ -258,6 +270,8 @@ struct cache_write {
 /**
  * Store entries in one transaction; each is skipped when fresh data of a
  * higher rank holds its key (rank rule). Evicts when over the size bound.
+ * An entry this process's front holds unchanged (cache_front_holds()) is
+ * not written again and counts as stored.
  * @return number stored, or -EIO/-ENOMEM.
  */
 int cache_put(struct cache *c, const struct cache_write *w, unsigned count, uint32_t now);
@@ -276,10 +290,13 @@ int cache_delete_range(struct cache *c, const uint8_t *prefix, size_t plen,
 /** Number of entries, or -EIO. */
 int64_t cache_count(struct cache *c);
 /**
- * Has the storage any key starting with prefix (one range look-up)?
- * @return 1, 0, or -EIO.
+ * Has the storage any key starting with prefix (one range look-up), and is
+ * the first of them key?
+ * @param val  out when 2 is returned: the entry at key (allocated from mm)
+ * @return 2 (key found), 1 (other keys with prefix), 0 (none), -EIO, -ENOMEM.
  */
-int cache_probe(struct cache *c, const uint8_t *prefix, size_t plen);
+int cache_probe(struct cache *c, const uint8_t *prefix, size_t plen, const uint8_t *key,
+		size_t klen, kr_mm_t *mm, uint8_t **val, size_t *len);
 /** Delete up to max expired entries. @return number deleted or -EIO. */
 int cache_prune(struct cache *c, unsigned max, uint32_t now);
 /** Approximate bytes held (the eviction budget's measure). */
@@ -302,6 +319,7 @@ enum cache_peek_where {
 	CACHE_PEEK_FRONT = 1 << 0,   /**< the in-memory front */
 	CACHE_PEEK_STORE = 1 << 1,   /**< the storage (what it finds goes to the front) */
 	CACHE_PEEK_ALL = CACHE_PEEK_FRONT | CACHE_PEEK_STORE,
+	CACHE_PEEK_PROBE = 1 << 2,   /**< on a miss, probe the name for the memo (needs memo) */
 };
 
 /**
@@ -310,7 +328,8 @@ enum cache_peek_where {
  * data and negative entries; glue and referral data serve iteration.)
  * A front copy that does not qualify (too low a rank) sends the look-up on to
  * the storage. With memo, a name the request found to have no entry at all is
- * not looked up again, and the first miss of a name probes it.
+ * not looked up again, and with CACHE_PEEK_PROBE the first miss of a name
+ * probes it. A miss in the storage leaves an absence marker in the front.
  * @param memo  the request's memo, or NULL
  * @param hdr   out (may be NULL)
  * @return number of sets (RDATA from mm), -ENOENT, -EIO, -ENOMEM.

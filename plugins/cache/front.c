@@ -161,6 +161,10 @@ int cache_front_get(struct cache_front *f, const uint8_t *key, size_t klen, uint
 			s->epoch = 0;   /* expired: free the slot, the database may know newer data */
 			break;
 		}
+		if (s->vlen == 0) {
+			++f->hit;
+			return -ENODATA;   /* an absence marker */
+		}
 		uint8_t *out = kr_mm_alloc(mm, s->vlen);
 		if (!out)
 			return -ENOMEM;
@@ -174,56 +178,107 @@ int cache_front_get(struct cache_front *f, const uint8_t *key, size_t klen, uint
 	return -ENOENT;
 }
 
-void cache_front_put(struct cache_front *f, const uint8_t *key, size_t klen, const uint8_t *val,
-		     size_t vlen, uint32_t now)
+/** The slot of key (its copy), or NULL and in *victim the slot a new copy takes. */
+static struct front_slot *slot_find(struct cache_front *f, const uint8_t *key, size_t klen, uint32_t h,
+				    uint32_t now, struct front_slot **victim)
 {
-	if (!f->nslots || !f->gen || VAL_OFF(klen) + vlen > CACHE_FRONT_SLOT)
-		return;
-	struct cache_entry_hdr hdr;
-	if (cache_entry_header(val, vlen, &hdr) != 0)
-		return;
-	if (!f->slots) {
-		f->slots = calloc(f->nslots, CACHE_FRONT_SLOT);   /* pages become resident as used */
-		if (!f->slots)
-			return;
-	}
-	uint32_t h = key_hash(key, klen);
 	uint32_t base = h & (f->nslots - CACHE_FRONT_WAYS);
-	/* The slot of the same key; else a free (empty or expired) one; else the
-	 * one that expires soonest. */
-	struct front_slot *same = NULL, *victim = NULL;
+	/* Else a free (empty or expired) slot; else the one that expires soonest. */
 	uint32_t best = UINT32_MAX;
+	*victim = NULL;
 	for (uint32_t i = 0; i < CACHE_FRONT_WAYS; ++i) {
 		struct front_slot *s = slot_at(f, base + i);
 		bool live = s->epoch == f->epoch && s->expire > now;
 		if (s->epoch == f->epoch && s->hash == h && s->klen == klen &&
-		    memcmp((uint8_t *)s + SLOT_HDR, key, klen) == 0) {
-			same = s;
-			break;
-		}
+		    memcmp((uint8_t *)s + SLOT_HDR, key, klen) == 0)
+			return s;
 		uint32_t score = live ? s->expire : 0;
-		if (!victim || score < best) {
-			victim = s;
+		if (!*victim || score < best) {
+			*victim = s;
 			best = score;
 		}
 	}
-	if ((hdr.rank & KR_RANK_BOGUS) || hdr.expire <= now) {
+	return NULL;
+}
+
+/** Fill slot s with key and val (vlen 0: an absence marker) until expire. */
+static void slot_fill(struct cache_front *f, struct front_slot *s, bool same, const uint8_t *key,
+		      size_t klen, uint32_t h, const uint8_t *val, size_t vlen, uint32_t expire,
+		      uint32_t now)
+{
+	if (!same && s->epoch == f->epoch && s->expire > now)
+		++f->replace;   /* a live entry of another key goes */
+	s->epoch = f->epoch;
+	s->hash = h;
+	s->expire = expire;
+	s->klen = (uint16_t)klen;
+	s->vlen = (uint16_t)vlen;
+	memcpy((uint8_t *)s + SLOT_HDR, key, klen);
+	if (vlen)
+		memcpy((uint8_t *)s + VAL_OFF(klen), val, vlen);
+	++f->insert;
+}
+
+static bool slots_ready(struct cache_front *f)
+{
+	if (!f->nslots || !f->gen)
+		return false;
+	if (!f->slots)
+		f->slots = calloc(f->nslots, CACHE_FRONT_SLOT);   /* pages become resident as used */
+	return f->slots != NULL;
+}
+
+void cache_front_put(struct cache_front *f, const uint8_t *key, size_t klen, const uint8_t *val,
+		     size_t vlen, uint32_t now)
+{
+	struct cache_entry_hdr hdr;
+	if (vlen == 0 || cache_entry_header(val, vlen, &hdr) != 0 || !slots_ready(f))
+		return;
+	uint32_t h = key_hash(key, klen);
+	struct front_slot *victim, *same = slot_find(f, key, klen, h, now, &victim);
+	if ((hdr.rank & KR_RANK_BOGUS) || hdr.expire <= now || VAL_OFF(klen) + vlen > CACHE_FRONT_SLOT) {
 		if (same)
 			same->epoch = 0;   /* never keep an older copy of what is now bogus */
 		return;
 	}
+	slot_fill(f, same ? same : victim, same != NULL, key, klen, h, val, vlen, hdr.expire, now);
+}
+
+void cache_front_put_absent(struct cache_front *f, const uint8_t *key, size_t klen, uint32_t now)
+{
+	if (VAL_OFF(klen) > CACHE_FRONT_SLOT || !slots_ready(f))
+		return;
+	uint32_t h = key_hash(key, klen);
+	struct front_slot *victim, *same = slot_find(f, key, klen, h, now, &victim);
+	slot_fill(f, same ? same : victim, same != NULL, key, klen, h, NULL, 0,
+		  now + CACHE_FRONT_ABSENT_TTL, now);
+}
+
+void cache_front_drop(struct cache_front *f, const uint8_t *key, size_t klen)
+{
+	if (!f->slots)
+		return;
+	uint32_t h = key_hash(key, klen);
+	struct front_slot *victim, *same = slot_find(f, key, klen, h, 0, &victim);
 	if (same)
-		victim = same;
-	if (!same && victim->epoch == f->epoch && victim->expire > now)
-		++f->replace;   /* a live entry of another key goes */
-	victim->epoch = f->epoch;
-	victim->hash = h;
-	victim->expire = hdr.expire;
-	victim->klen = (uint16_t)klen;
-	victim->vlen = (uint16_t)vlen;
-	memcpy((uint8_t *)victim + SLOT_HDR, key, klen);
-	memcpy((uint8_t *)victim + VAL_OFF(klen), val, vlen);
-	++f->insert;
+		same->epoch = 0;
+}
+
+bool cache_front_holds(struct cache_front *f, const uint8_t *key, size_t klen, const uint8_t *val,
+		       size_t vlen, uint32_t now)
+{
+	struct cache_entry_hdr hdr, old;
+	if (!f->slots || !f->gen || cache_entry_header(val, vlen, &hdr) != 0)
+		return false;
+	uint32_t h = key_hash(key, klen);
+	struct front_slot *victim, *s = slot_find(f, key, klen, h, now, &victim);
+	if (!s || s->vlen != vlen || s->expire <= now)
+		return false;
+	const uint8_t *copy = (const uint8_t *)s + VAL_OFF(klen);
+	if (cache_entry_header(copy, s->vlen, &old) != 0)
+		return false;
+	/* Bytes 0-7 are the expiry and the TTL; the rest (rank, kind, sets) must be equal. */
+	return cache_ttl_remaining(&old, now) * 2 >= hdr.ttl && memcmp(copy + 8, val + 8, vlen - 8) == 0;
 }
 
 void cache_front_deinit(struct cache_front *f)

@@ -98,10 +98,13 @@ int cache_peek(struct cache *c, struct cache_memo *memo, kr_mm_t *mm, const uint
 	int ret;
 	if (where & CACHE_PEEK_FRONT) {
 		cache_front_sync(&c->front);
-		if (cache_front_get(&c->front, key, klen, now, mm, &val, &len) == 0) {
+		ret = cache_front_get(&c->front, key, klen, now, mm, &val, &len);
+		if (ret == 0) {
 			ret = entry_use(val, len, kind, min_base, now, sets, max, hdr);
 			if (ret > 0)
 				return ret;
+		} else if (ret == -ENODATA) {
+			return -ENOENT;
 		}
 	}
 	if (!(where & CACHE_PEEK_STORE))
@@ -109,13 +112,23 @@ int cache_peek(struct cache *c, struct cache_memo *memo, kr_mm_t *mm, const uint
 	int known = memo ? cache_memo_get(memo, key, (size_t)plen) : -1;
 	if (known == 0)
 		return -ENOENT;
-	ret = cache_get(c, key, klen, mm, &val, &len);
-	if (ret == -ENOENT && known < 0 && memo) {
-		/* The name's first miss in this request: has it anything at all? */
-		int p = cache_probe(c, key, (size_t)plen);
-		if (p >= 0)
-			cache_memo_set(memo, key, (size_t)plen, p > 0);
+	if (known < 0 && memo && (where & CACHE_PEEK_PROBE)) {
+		/* The name's first look-up in the storage in this request: one
+		 * range look-up says whether it has any entry (a new name has
+		 * none) and gives the first, often the one asked for. */
+		ret = cache_probe(c, key, (size_t)plen, key, klen, mm, &val, &len);
+		if (ret >= 0)
+			cache_memo_set(memo, key, (size_t)plen, ret > 0);
+		if (ret == 0 && (where & CACHE_PEEK_FRONT))
+			cache_front_put_absent(&c->front, key, klen, now);
+		if (ret == 0)
+			return -ENOENT;
+		ret = ret == 2 ? 0 : cache_get(c, key, klen, mm, &val, &len);
+	} else {
+		ret = cache_get(c, key, klen, mm, &val, &len);
 	}
+	if (ret == -ENOENT && (where & CACHE_PEEK_FRONT))
+		cache_front_put_absent(&c->front, key, klen, now);
 	if (ret != 0)
 		return ret == -EAGAIN ? -ENOENT : ret;
 	cache_front_put(&c->front, key, klen, val, len, now);
@@ -238,8 +251,10 @@ enum kr_layer_state cache_produce(struct cache *c, struct kr_layer_ctx *ctx, kr_
 	look[nlook++] = (typeof(look[0])){ qry->stype, CACHE_KIND_NODATA, KR_RANK_NONAUTH };
 	struct cache_set sets[MAX_SETS];
 	struct cache_memo *memo = NULL;
-	for (unsigned where = CACHE_PEEK_FRONT; where <= CACHE_PEEK_STORE; where <<= 1) {
-		if (where == CACHE_PEEK_STORE) {
+	/* First the front only; then the front again (absence markers) and the storage. */
+	for (unsigned where = CACHE_PEEK_FRONT; where != 0;
+	     where = where == CACHE_PEEK_FRONT ? CACHE_PEEK_ALL | CACHE_PEEK_PROBE : 0) {
+		if (where != CACHE_PEEK_FRONT) {
 			struct cache_reqdata *r = cache_reqdata(c, req);
 			memo = r ? &r->memo : NULL;
 		}

@@ -140,7 +140,7 @@ char *cache_prop_stats(struct cache *c, const char *args)
 #define STAT(x) json_object_set_new(o, #x, json_integer((json_int_t)s->x))
 	STAT(hit); STAT(miss); STAT(insert); STAT(delete); STAT(evict); STAT(prune);
 	STAT(read); STAT(write); STAT(commit); STAT(abort); STAT(conflict); STAT(recover);
-	STAT(recreate); STAT(error); STAT(probe);
+	STAT(recreate); STAT(error); STAT(probe); STAT(skip);
 #undef STAT
 	const struct cache_front *f = &c->front;
 	json_object_set_new(o, "front_hit", json_integer((json_int_t)f->hit));

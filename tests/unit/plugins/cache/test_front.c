@@ -258,16 +258,23 @@ START_TEST(test_memo)
 	struct cache_set sets[4];
 	uint64_t reads = c->stats.read, probes = c->stats.probe;
 	for (uint16_t t = 1; t < 5; ++t)
-		ck_assert_int_eq(cache_peek(c, &memo, mm, test_name(owner, "new.lab."), t, CACHE_KIND_RR,
-					    0, now, CACHE_PEEK_ALL, sets, 4, NULL), -ENOENT);
-	ck_assert_uint_eq(c->stats.read, reads + 1);
+		ck_assert_int_eq(cache_peek(c, &memo, mm, test_name(owner, "new.lab."), t, CACHE_KIND_RR, 0,
+					    now, CACHE_PEEK_STORE | CACHE_PEEK_PROBE, sets, 4, NULL), -ENOENT);
+	ck_assert_uint_eq(c->stats.read, reads);
 	ck_assert_uint_eq(c->stats.probe, probes + 1);
 	/* A name with entries is looked up every time (it was probed once). */
 	for (uint16_t t = 2; t < 5; ++t)
-		ck_assert_int_eq(cache_peek(c, &memo, mm, test_name(owner, "p.lab."), t, CACHE_KIND_RR,
-					    0, now, CACHE_PEEK_STORE, sets, 4, NULL), -ENOENT);
-	ck_assert_uint_eq(c->stats.read, reads + 4);
+		ck_assert_int_eq(cache_peek(c, &memo, mm, test_name(owner, "p.lab."), t, CACHE_KIND_RR, 0,
+					    now, CACHE_PEEK_STORE | CACHE_PEEK_PROBE, sets, 4, NULL), -ENOENT);
+	ck_assert_uint_eq(c->stats.read, reads + 3);
 	ck_assert_uint_eq(c->stats.probe, probes + 2);
+	/* The probe gives the name's first entry when it is the one asked for. */
+	struct cache_memo memo2 = { .count = 0 };
+	ck_assert_int_eq(cache_peek(c, &memo2, mm, test_name(owner, "p.lab."), KR_TYPE_A, CACHE_KIND_RR, 0,
+				    now, CACHE_PEEK_STORE | CACHE_PEEK_PROBE, sets, 4, NULL), 1);
+	ck_assert_uint_eq(kr_rdataset_first(&sets[0].rr.rrs)->data[3], 1);
+	ck_assert_uint_eq(c->stats.read, reads + 4);
+	ck_assert_uint_eq(c->stats.probe, probes + 3);
 	/* Forgotten after the request stores under it. */
 	uint8_t prefix[CACHE_KEY_MAX];
 	int plen = cache_key_name(prefix, test_name(owner, "new.lab."));
@@ -275,6 +282,37 @@ START_TEST(test_memo)
 	ck_assert_int_eq(cache_memo_get(&memo, prefix, (size_t)plen), 0);
 	cache_memo_forget(&memo, prefix, (size_t)plen);
 	ck_assert_int_eq(cache_memo_get(&memo, prefix, (size_t)plen), 1);
+}
+END_TEST
+
+START_TEST(test_absent)
+{
+	/* A miss in the storage is remembered for CACHE_FRONT_ABSENT_TTL seconds. */
+	uint32_t now = cache_now();
+	uint64_t reads = c->stats.read;
+	ck_assert_int_eq(peek_a("m.lab.", now, CACHE_PEEK_ALL, NULL), -1);
+	ck_assert_int_eq(peek_a("m.lab.", now + 1, CACHE_PEEK_ALL, NULL), -1);
+	ck_assert_uint_eq(c->stats.read, reads + 1);
+	ck_assert_int_eq(peek_a("m.lab.", now + CACHE_FRONT_ABSENT_TTL, CACHE_PEEK_ALL, NULL), -1);
+	ck_assert_uint_eq(c->stats.read, reads + 2);
+	/* This process's store replaces the marker at once. */
+	put_a("m.lab.", 9, 300, KR_RANK_AUTH_ANSWER, now);
+	ck_assert_int_eq(peek_a("m.lab.", now + 1, CACHE_PEEK_ALL, NULL), 9);
+	ck_assert_uint_eq(c->stats.read, reads + 2);
+	/* Storing what the front holds unchanged is skipped, and counts as stored. */
+	uint64_t commits = c->stats.commit;
+	ck_assert_int_eq(put_a_raw("m.lab.", 9, 300, KR_RANK_AUTH_ANSWER, now + 1), 1);
+	ck_assert_uint_eq(c->stats.commit, commits);
+	/* Other data, or a fresher copy needed, is written. */
+	ck_assert_int_eq(put_a_raw("m.lab.", 8, 300, KR_RANK_AUTH_ANSWER, now + 1), 1);
+	ck_assert_uint_eq(c->stats.commit, commits + 1);
+	ck_assert_int_eq(put_a_raw("m.lab.", 8, 300, KR_RANK_AUTH_ANSWER, now + 200), 1);
+	ck_assert_uint_eq(c->stats.commit, commits + 2);
+	ck_assert_int_eq(peek_a("m.lab.", now + 450, CACHE_PEEK_STORE, NULL), 8);
+	/* A marker never hides what this process stores right after. */
+	ck_assert_int_eq(peek_a("q.lab.", now, CACHE_PEEK_ALL, NULL), -1);
+	put_a("q.lab.", 3, 300, KR_RANK_AUTH_ANSWER, now);
+	ck_assert_int_eq(peek_a("q.lab.", now, CACHE_PEEK_ALL, NULL), 3);
 }
 END_TEST
 
@@ -292,6 +330,7 @@ static Suite *front_suite(void)
 	tcase_add_test(tc, test_bogus);
 	tcase_add_test(tc, test_ttl);
 	tcase_add_test(tc, test_memo);
+	tcase_add_test(tc, test_absent);
 	suite_add_tcase(s, tc);
 	return s;
 }
