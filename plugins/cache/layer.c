@@ -63,6 +63,10 @@ struct cache_reqdata *cache_reqdata(struct cache *c, struct kr_request *req)
 	return r;
 }
 
+static int peek_key(struct cache *c, struct cache_memo *memo, kr_mm_t *mm, uint8_t *key, int plen,
+		    uint16_t type, uint8_t kind, uint8_t min_base, uint32_t now, unsigned where,
+		    struct cache_set *sets, unsigned max, struct cache_entry_hdr *hdr);
+
 /** Check an entry read for (kind, min_base) at now and decode it. @return sets or -ENOENT. */
 static int entry_use(const uint8_t *val, size_t len, uint8_t kind, uint8_t min_base, uint32_t now,
 		     struct cache_set *sets, unsigned max, struct cache_entry_hdr *hdr)
@@ -85,10 +89,20 @@ int cache_peek(struct cache *c, struct cache_memo *memo, kr_mm_t *mm, const uint
 	       uint16_t type, uint8_t kind, uint8_t min_base, uint32_t now, unsigned where,
 	       struct cache_set *sets, unsigned max, struct cache_entry_hdr *hdr)
 {
-	/* The key, built so that its first plen bytes are the name's own prefix. */
 	uint8_t key[CACHE_KEY_MAX];
 	int plen = cache_key_name(key, name);
 	key[plen++] = 0;
+	return peek_key(c, memo, mm, key, plen, type, kind, min_base, now, where, sets, max, hdr);
+}
+
+/**
+ * cache_peek() for a key whose first plen bytes (the name's own prefix,
+ * cache_key_name() + 0x00) are in key already; key has CACHE_KEY_MAX bytes.
+ */
+static int peek_key(struct cache *c, struct cache_memo *memo, kr_mm_t *mm, uint8_t *key, int plen,
+		    uint16_t type, uint8_t kind, uint8_t min_base, uint32_t now, unsigned where,
+		    struct cache_set *sets, unsigned max, struct cache_entry_hdr *hdr)
+{
 	key[plen] = (uint8_t)(type >> 8);
 	key[plen + 1] = (uint8_t)type;
 	key[plen + 2] = kind;
@@ -251,6 +265,9 @@ enum kr_layer_state cache_produce(struct cache *c, struct kr_layer_ctx *ctx, kr_
 	look[nlook++] = (typeof(look[0])){ qry->stype, CACHE_KIND_NODATA, KR_RANK_NONAUTH };
 	struct cache_set sets[MAX_SETS];
 	struct cache_memo *memo = NULL;
+	uint8_t key[CACHE_KEY_MAX];   /* the name's prefix, built once for every look-up */
+	int plen = cache_key_name(key, qry->sname);
+	key[plen++] = 0;
 	/* First the front only; then the front again (absence markers) and the storage. */
 	for (unsigned where = CACHE_PEEK_FRONT; where != 0;
 	     where = where == CACHE_PEEK_FRONT ? CACHE_PEEK_ALL | CACHE_PEEK_PROBE : 0) {
@@ -259,8 +276,8 @@ enum kr_layer_state cache_produce(struct cache *c, struct kr_layer_ctx *ctx, kr_
 			memo = r ? &r->memo : NULL;
 		}
 		for (unsigned i = 0; i < nlook; ++i) {
-			int n = cache_peek(c, memo, req->pool, qry->sname, look[i].type, look[i].kind,
-					   look[i].min_base, now, where, sets, MAX_SETS, NULL);
+			int n = peek_key(c, memo, req->pool, key, plen, look[i].type, look[i].kind,
+					 look[i].min_base, now, where, sets, MAX_SETS, NULL);
 			if (n == -EIO)
 				goto miss;
 			if (n <= 0)
