@@ -10,6 +10,7 @@
  * (zombies count as dead). DB_RUNRECOVERY makes this process reopen.
  */
 #include <dirent.h>
+#include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <fcntl.h>
@@ -77,14 +78,16 @@ static void guard_handler(int sig)
 		siglongjmp(guard_jmp, 1);
 }
 
+static pthread_t guard_tid;                  /* the watchdog of guard_watchdog_pid */
+static int guard_pipe[2] = { -1, -1 };       /* a byte written to [1] stops it */
+
 static void *guard_watchdog(void *arg)
 {
 	(void)arg;
 	unsigned long seen = 0;
 	unsigned stuck = 0;
-	for (;;) {
-		struct timespec ts = { 0, GUARD_TICK_MS * 1000000L };
-		nanosleep(&ts, NULL);
+	struct pollfd quit = { .fd = guard_pipe[0], .events = POLLIN };
+	while (poll(&quit, 1, GUARD_TICK_MS) == 0 || (quit.revents == 0 && errno == EINTR)) {
 		unsigned long now = guard_ticks;
 		if (!guard_active || now != seen) {
 			seen = now;
@@ -104,24 +107,47 @@ static void guard_start(void)
 {
 	if (guard_watchdog_pid == getpid())
 		return;
+	if (guard_pipe[0] >= 0) {
+		/* The parent's (inherited over fork): its thread is not ours. */
+		close(guard_pipe[0]);
+		close(guard_pipe[1]);
+		guard_pipe[0] = guard_pipe[1] = -1;
+	}
+	if (pipe2(guard_pipe, O_CLOEXEC) != 0) {
+		guard_pipe[0] = guard_pipe[1] = -1;
+		return;
+	}
 	guard_signal = SIGRTMIN + 5;
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = guard_handler;
 	sigemptyset(&sa.sa_mask);
 	sigaction(guard_signal, &sa, NULL);
-	pthread_attr_t attr;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	/* The watchdog takes no signals (they are for the guarded thread). */
 	sigset_t all, old;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pthread_t t;
-	if (pthread_create(&t, &attr, guard_watchdog, NULL) == 0)
+	if (pthread_create(&guard_tid, NULL, guard_watchdog, NULL) == 0)
 		guard_watchdog_pid = getpid();
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_attr_destroy(&attr);
+}
+
+/**
+ * Stop this process's watchdog and wait for it: its code lives in this
+ * plugin, which is unloaded (dlclose) after deinit — a thread left running
+ * would wake up in unmapped memory.
+ */
+static void guard_stop(void)
+{
+	if (guard_watchdog_pid != getpid() || guard_pipe[1] < 0)
+		return;
+	char b = 1;
+	if (write(guard_pipe[1], &b, 1) == 1)
+		pthread_join(guard_tid, NULL);
+	close(guard_pipe[0]);
+	close(guard_pipe[1]);
+	guard_pipe[0] = guard_pipe[1] = -1;
+	guard_watchdog_pid = 0;
 }
 
 static void guard_progress(void)
@@ -510,11 +536,14 @@ static struct cache_db *db_open(struct cache *c, const char *path, size_t max_si
 	return db;
 }
 
+static unsigned instances;   /* caches alive in this process (the watchdog serves them all) */
+
 struct cache *cache_new(void)
 {
 	struct cache *c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
+	++instances;
 	c->max_size = CACHE_DEFAULT_SIZE;
 	c->min_ttl = CACHE_DEFAULT_MIN_TTL;
 	c->max_ttl = CACHE_DEFAULT_MAX_TTL;
@@ -550,6 +579,8 @@ void cache_free(struct cache *c)
 	cache_close(c);
 	cache_front_deinit(&c->front);
 	free(c);
+	if (--instances == 0)
+		guard_stop();
 }
 
 int cache_uri_parse(const char *uri, char *path, size_t maxlen, bool *legacy)

@@ -195,3 +195,21 @@ def test_clear_empties_other_forks_front(net, tmp_path):
     text = (rundir / 'stderr.log').read_text(errors='replace')
     assert rc == 0, text[-3000:]
     assert 'AddressSanitizer' not in text and 'runtime error:' not in text, text[-3000:]
+
+
+def test_unload_stops_watchdog(kresd, tree):
+    """The cache's watchdog thread stops before the plugin is unloaded (dlclose)."""
+    k = kresd()
+    ask_port = k.port
+    r = dns.query.udp(dns.message.make_query('www.feat.lab.', 'A'), k.addr, port=ask_port,
+                      timeout=5.0)
+    assert r.rcode() == 0
+    tty = k.workdir / 'tty' / str(k.proc.pid)
+    out = control(tty, "modules.unload('cache')").strip()
+    assert 'error' not in out.lower(), out
+    time.sleep(0.5)   # several watchdog ticks: a thread left behind would run unmapped code
+    assert k.proc.poll() is None, k.stderr()[-3000:]
+    r = dns.query.udp(dns.message.make_query('www.feat.lab.', 'A'), k.addr, port=ask_port,
+                      timeout=5.0)
+    assert r.rcode() == 0
+    assert k.proc.poll() is None, k.stderr()[-3000:]
