@@ -41,12 +41,21 @@ static struct front_slot *slot_at(const struct cache_front *f, uint32_t i)
 	return (struct front_slot *)(f->slots + (size_t)i * CACHE_FRONT_SLOT);
 }
 
+/** A hash of the key, eight bytes at a time. */
 static uint32_t key_hash(const uint8_t *key, size_t klen)
 {
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < klen; ++i)
-		h = (h ^ key[i]) * 16777619u;
-	return h ^ (h >> 15);
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ klen;
+	size_t i = 0;
+	for (; i + 8 <= klen; i += 8) {
+		uint64_t w;
+		memcpy(&w, key + i, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	uint64_t w = 0;
+	memcpy(&w, key + i, klen - i);
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+	return (uint32_t)(h ^ (h >> 29));
 }
 
 int cache_front_init(struct cache_front *f, size_t bytes)
