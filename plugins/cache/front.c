@@ -166,8 +166,10 @@ int cache_front_get(struct cache_front *f, const uint8_t *key, size_t klen, uint
 		if (s->epoch != f->epoch || s->hash != h || s->klen != klen ||
 		    memcmp((uint8_t *)s + SLOT_HDR, key, klen) != 0)
 			continue;
-		if (s->expire <= now) {
-			s->epoch = 0;   /* expired: free the slot, the database may know newer data */
+		if (s->expire <= now || (s->vlen == 0 && s->expire - now > CACHE_FRONT_ABSENT_TTL)) {
+			/* Expired (or a marker from before the clock went back): free
+			 * the slot, the database may know newer data. */
+			s->epoch = 0;
 			break;
 		}
 		if (s->vlen == 0) {

@@ -295,10 +295,13 @@ START_TEST(test_absent)
 	ck_assert_uint_eq(c->stats.read, reads + 1);
 	ck_assert_int_eq(peek_a("m.lab.", now + CACHE_FRONT_ABSENT_TTL, CACHE_PEEK_ALL, NULL), -1);
 	ck_assert_uint_eq(c->stats.read, reads + 2);
+	/* A marker does not outlive its 5 s when the wall clock goes back. */
+	ck_assert_int_eq(peek_a("m.lab.", now - 100, CACHE_PEEK_ALL, NULL), -1);
+	ck_assert_uint_eq(c->stats.read, reads + 3);
 	/* This process's store replaces the marker at once. */
 	put_a("m.lab.", 9, 300, KR_RANK_AUTH_ANSWER, now);
 	ck_assert_int_eq(peek_a("m.lab.", now + 1, CACHE_PEEK_ALL, NULL), 9);
-	ck_assert_uint_eq(c->stats.read, reads + 2);
+	ck_assert_uint_eq(c->stats.read, reads + 3);
 	/* Storing what the front holds unchanged is skipped, and counts as stored. */
 	uint64_t commits = c->stats.commit;
 	ck_assert_int_eq(put_a_raw("m.lab.", 9, 300, KR_RANK_AUTH_ANSWER, now + 1), 1);
