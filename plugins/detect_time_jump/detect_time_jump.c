@@ -74,10 +74,9 @@ static int tj_config_cb(struct kr_plugin *self, const char *json)
 	return 0;
 }
 
-/** check(): compare the clocks now; {"jump": ms, "action": "backward"|"forward"|null}. */
-static char *tj_prop_check(struct kr_plugin *self, const char *args)
+/** Compare the clocks now; {"jump": ms, "action": "backward"|"forward"|null}. */
+static char *check_now(struct time_jump_state *s)
 {
-	struct time_jump_state *s = kr_plugin_data(self);
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	int64_t real_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
@@ -100,8 +99,24 @@ static char *tj_prop_settings(struct kr_plugin *self, const char *args)
 				  "forward", (json_int_t)s->forward));
 }
 
+/** check(): compare the clocks now. */
+static char *tj_prop_check(struct kr_plugin *self, const char *args)
+{
+	return check_now(kr_plugin_data(self));
+}
+
+/** poll(): as check() when a period passed since the last check, else null (the companion's timer). */
+static char *tj_prop_poll(struct kr_plugin *self, const char *args)
+{
+	struct time_jump_state *s = kr_plugin_data(self);
+	if (s->have_last && kr_now_ms() - s->last_mono_ms < s->period_ms)
+		return NULL;
+	return check_now(s);
+}
+
 static const struct kr_plugin_prop props[] = {
-	{ "check", tj_prop_check, "check(): compare the wall and monotonic clocks now (the timer does it every period)" },
+	{ "check", tj_prop_check, "check(): compare the wall and monotonic clocks now" },
+	{ "poll", tj_prop_poll, "poll(): check() once a period has passed since the last check, else nil (the timer calls it)" },
 	{ "settings", tj_prop_settings, "settings(): threshold and period (ms) and the jumps seen" },
 	{ NULL, NULL, NULL },
 };

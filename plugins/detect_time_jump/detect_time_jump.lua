@@ -10,15 +10,17 @@ if type(M) ~= 'table' then
 	error('[detect_time_jump] the plugin table is missing')
 end
 
-local timer = nil
+-- The timer ticks every second; the plugin decides when a period has passed
+-- (so that detect_time_jump.config() applies at once, whoever calls it).
+local TICK = 1000   -- ms
 
 local function tick(ev)
 	if rawget(_G, 'detect_time_jump') ~= M then
 		event.cancel(ev)
 		return
 	end
-	local r = M.check()
-	if r.action then
+	local r = M.poll()
+	if r and r.action then
 		local ok, err = true, nil
 		if rawget(_G, 'cache') and cache.clear then
 			ok, err = pcall(cache.clear)
@@ -29,19 +31,6 @@ local function tick(ev)
 	end
 end
 
-local function start()
-	if timer then event.cancel(timer) end
-	M.check()   -- the reference point
-	timer = event.recurrent(M.settings().period, tick)
-end
-
--- A new period takes effect at once.
-local plugin_config = M.config
-M.config = function (...)
-	local res = plugin_config(...)
-	start()
-	return res
-end
-
-start()
+M.poll()   -- the reference point
+event.recurrent(TICK, tick)
 return M

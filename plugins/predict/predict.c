@@ -2,7 +2,7 @@
 /*
  * The predict plugin: refreshes popular answers before they expire.
  * - prefetch: a cached answer handed to a client in the last 10% of its TTL
- *   is asked upstream again at once (within half a second);
+ *   is asked upstream again at once (within a quarter of a second);
  * - prediction: at the end of each window, queries asked in at least two of
  *   the last `period` windows whose answer expires before the next window
  *   ends are refreshed.
@@ -25,6 +25,7 @@
 struct predict {
 	struct predict_table table;
 	double window_min;   /**< window length in minutes */
+	uint64_t window_start_ms;   /**< monotonic start of the current window */
 };
 
 #define WINDOW_DEFAULT 15.0   /* minutes */
@@ -37,6 +38,7 @@ static int predict_init_cb(struct kr_plugin *self)
 	if (!p)
 		return -ENOMEM;
 	p->window_min = WINDOW_DEFAULT;
+	p->window_start_ms = kr_now_ms();
 	if (predict_table_init(&p->table, PREDICT_CAP_DEFAULT, PERIOD_DEFAULT) != 0) {
 		free(p);
 		return -ENOMEM;
@@ -114,15 +116,37 @@ static char *predict_prop_pending(struct kr_plugin *self, const char *args)
 	return keys_out(keys, n);
 }
 
-/** rotate(): end the window; the predicted refreshes. */
-static char *predict_prop_rotate(struct kr_plugin *self, const char *args)
+static uint64_t window_ms(const struct predict *p)
 {
-	struct predict *p = kr_plugin_data(self);
-	static struct predict_key keys[TAKE_MAX];
-	int64_t window_s = (int64_t)(p->window_min * 60 + 0.5);
-	int n = predict_rotate(&p->table, (int64_t)time(NULL), window_s, keys, TAKE_MAX);
+	return (uint64_t)(p->window_min * 60000 + 0.5);
+}
+
+/** End the window: write the predicted refreshes to keys. @return how many. */
+static int rotate(struct predict *p, struct predict_key *keys, int max)
+{
+	p->window_start_ms = kr_now_ms();
+	int64_t window_s = (int64_t)(window_ms(p) + 999) / 1000;
+	int n = predict_rotate(&p->table, (int64_t)time(NULL), window_s, keys, max);
 	if (n > 0)
 		kr_log_info(predict, "refreshing %d popular answers that expire within the next window", n);
+	return n;
+}
+
+/** rotate(): end the window now; the predicted refreshes. */
+static char *predict_prop_rotate(struct kr_plugin *self, const char *args)
+{
+	static struct predict_key keys[TAKE_MAX];
+	return keys_out(keys, rotate(kr_plugin_data(self), keys, TAKE_MAX));
+}
+
+/** tick(): the queued prefetches, and the predicted refreshes when the window ended (the timer). */
+static char *predict_prop_tick(struct kr_plugin *self, const char *args)
+{
+	struct predict *p = kr_plugin_data(self);
+	static struct predict_key keys[2 * TAKE_MAX];
+	int n = predict_take_pending(&p->table, keys, TAKE_MAX);
+	if (kr_now_ms() - p->window_start_ms >= window_ms(p))
+		n += rotate(p, keys + n, TAKE_MAX);
 	return keys_out(keys, n);
 }
 
@@ -131,7 +155,7 @@ static char *predict_prop_settings(struct kr_plugin *self, const char *args)
 {
 	struct predict *p = kr_plugin_data(self);
 	return json_out(json_pack("{s:f, s:i, s:I}", "window", p->window_min, "period", (int)p->table.period,
-				  "window_ms", (json_int_t)(p->window_min * 60000 + 0.5)));
+				  "window_ms", (json_int_t)window_ms(p)));
 }
 
 /** stats(): counters and the table's fill. */
@@ -198,7 +222,8 @@ static enum kr_layer_state predict_finish_cb(struct kr_layer_ctx *ctx)
 
 static const struct kr_plugin_prop props[] = {
 	{ "pending", predict_prop_pending, "pending(): take the prefetches queued for answers near expiry ([[name, type], ...])" },
-	{ "rotate", predict_prop_rotate, "rotate(): end the window; the popular queries to refresh ([[name, type], ...])" },
+	{ "rotate", predict_prop_rotate, "rotate(): end the window now; the popular queries to refresh ([[name, type], ...])" },
+	{ "tick", predict_prop_tick, "tick(): pending() plus rotate() when the window has ended (the timer calls it)" },
 	{ "settings", predict_prop_settings, "settings(): {window = minutes, period = windows, window_ms = ms}" },
 	{ "stats", predict_prop_stats, "stats(): {prefetched, predicted, dropped, tracked, capacity}" },
 	{ NULL, NULL, NULL },

@@ -97,6 +97,13 @@ def test_unloaded_no_longer_clears(kresd, fake_auth, clock):
     assert 'time jump' not in k.stderr()
 
 
+def test_loaded_by_default(kresd):
+    k = kresd('')
+    assert 'detect_time_jump' in ask(control_path(k), "table.concat(modules.list(), ' ')\n").split()
+    out = ask(control_path(k), "detect_time_jump.settings()\n")
+    assert '[backward] => 0' in out and '[forward] => 0' in out, out
+
+
 def test_bad_config(kresd):
     k = kresd("modules.load('detect_time_jump')\n")
     for bad in ("{threshold = -1}", "{period = 'x'}", "{nope = 1}", "5"):

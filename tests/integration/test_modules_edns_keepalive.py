@@ -8,7 +8,7 @@ from conftest import frame, make_query, tcp_read_msg
 from test_control import ask, control_path
 
 KEEPALIVE = 11
-CONFIG = "modules.load('edns_keepalive')\nhints.set('ka.lab 192.0.2.11')\n"
+CONFIG = "hints.set('ka.lab 192.0.2.11')\n"   # edns_keepalive is loaded by default
 
 
 def keepalive_query(name='ka.lab.', option=True):
@@ -55,7 +55,7 @@ def test_not_over_udp_nor_unasked_nor_unloaded(kresd):
     assert r.edns == 0 and keepalive_of(r) is None
     r = k.tcp(make_query('ka.lab.', 'A'))   # no EDNS at all
     assert r.edns == -1 and not r.options
-    k2 = kresd("hints.set('ka.lab 192.0.2.11')\n")
+    k2 = kresd("modules.unload('edns_keepalive')\nhints.set('ka.lab 192.0.2.11')\n")
     assert keepalive_of(k2.tcp(keepalive_query())) is None
     # Unloaded at run time: no more option.
     assert ask(control_path(k), "modules.unload('edns_keepalive')\n").strip() == 'true'
