@@ -5,7 +5,7 @@
 set -e
 BUILD="autoconf automake libtool pkg-config make gcc libc6-dev
 	libuv1-dev liblua5.1-0-dev libdb5.3-dev libmbedtls-dev libssl-dev libyaml-dev libjansson-dev check iproute2"
-TEST="python3 python3-dnspython python3-pytest util-linux clang libclang-rt-14-dev knot knot-dnsutils faketime"
+TEST="python3 python3-dnspython python3-pytest python3-cryptography util-linux clang libclang-rt-14-dev knot knot-dnsutils faketime"
 case "${1:-build}" in
 	build) want="$BUILD" ;;
 	test) want="$BUILD $TEST" ;;

@@ -2,14 +2,22 @@
 """
 kresd-host and kresd-query (tools/) against a fake authoritative root
 (test_modules_fakeauth.py), pointed at it with KRESD_TOOL_CONFIG; every
-line they print is checked against the zone data.
+line they print is checked against the zone data. For `kresd-host -f`, the
+fake root is signed with dnspython (python3-cryptography).
 """
 import subprocess
+import time
 
+import dns.dnssec
+import dns.flags
+import dns.name
+import dns.rdatatype
+import dns.rrset
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from conftest import BUILDDIR, KRESD, kresd_env, sanitizer_report
-from test_modules_fakeauth import fake_auth  # noqa: F401 (fixture)
+from test_modules_fakeauth import FakeAuth, fake_auth  # noqa: F401 (fixture)
 
 RECORDS = [
     'www.lab. 300 IN A 192.0.2.1',
@@ -90,11 +98,79 @@ def test_host_class_and_verbose(tool):
     assert '[iterate]' in err, err
 
 
-def test_host_keyfile_marks_secure_answers(tool, tmp_path):
-    """-f with a key file that does not match the (unsigned) fake root: no (secure) mark,
-    and the validate plugin is loaded (an unreadable file is a start-up error)."""
-    rc, out, err = tool('kresd-host', '-f', str(tmp_path / 'missing.keys'), 'v4.lab')
-    assert rc == 2 and 'cannot read the key file' in err
+class SignedRoot(FakeAuth):
+    """A FakeAuth whose root zone is signed (ECDSAP256SHA256, dnspython): answers to
+    queries with DO carry the RRSIGs of their RR sets; `. DNSKEY` is served."""
+
+    def __init__(self, records):
+        super().__init__(records)
+        self.key = ec.generate_private_key(ec.SECP256R1())
+        self.dnskey = dns.dnssec.make_dnskey(self.key.public_key(), dns.dnssec.Algorithm.ECDSAP256SHA256,
+                                             flags=257)
+        keyset = dns.rrset.from_rdata(dns.name.root, 3600, self.dnskey)
+        self.rrsets[(dns.name.root, dns.rdatatype.DNSKEY)] = keyset
+        self.ds = dns.dnssec.make_ds(dns.name.root, self.dnskey, 'SHA256')
+        now = int(time.time())
+        self.sigs = {}
+        for key, rrset in self.rrsets.items():
+            sig = dns.dnssec.sign(rrset, self.key, dns.name.root, self.dnskey,
+                                  inception=now - 3600, expiration=now + 86400)
+            self.sigs[key] = dns.rrset.from_rdata(rrset.name, rrset.ttl, sig)
+
+    def answer(self, q):
+        r = super().answer(q)
+        if q.ednsflags & dns.flags.DO:
+            r.use_edns(0, dns.flags.DO, 1232)
+            for section in (r.answer,):
+                for rrset in list(section):
+                    sig = self.sigs.get((rrset.name, rrset.rdtype))
+                    if sig is not None:
+                        section.append(sig)
+        return r
+
+    def trust_anchor(self):
+        return '. 3600 IN DS %s\n' % self.ds.to_text()
+
+
+def test_host_keyfile_marks_secure_answers(tmp_path, moduledir):
+    """-f KEYFILE: answers validated against the signed fake root end in (secure)."""
+    auth = SignedRoot(['lab. 300 IN A 192.0.2.50', 'lab. 300 IN AAAA 2001:db8::50',
+                       'lab. 300 IN MX 10 mail.lab.'])
+    try:
+        conf = tmp_path / 'root.lua'
+        conf.write_text(auth.config())
+        keyfile = tmp_path / 'root.keys'
+        keyfile.write_text(auth.trust_anchor())
+        env = kresd_env(moduledir)
+        env.update(KRESD=str(KRESD), TMPDIR=str(tmp_path), KRESD_TOOL_CONFIG=str(conf))
+
+        def host(*args):
+            res = subprocess.run([str(BUILDDIR / 'tools' / 'kresd-host')] + list(args), env=env,
+                                 stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
+            assert not sanitizer_report(res.stderr), res.stderr
+            return res.returncode, res.stdout, res.stderr
+
+        rc, out, err = host('-f', str(keyfile), 'lab')
+        assert rc == 0, err
+        assert out.lower().splitlines() == ['lab. has address 192.0.2.50 (secure)',
+                                            'lab. has ipv6 address 2001:db8::50 (secure)',
+                                            'lab. mail is handled by 10 mail.lab. (secure)'], out
+        assert auth.asked('.', 'DNSKEY') >= 1
+        # Without -f nothing is validated: the same lines without the mark.
+        rc, out, err = host('-t', 'A', 'lab')
+        assert rc == 0 and out.splitlines() == ['lab. has address 192.0.2.50'], (out, err)
+        # A key that does not match the root's: bogus, not found.
+        other = SignedRoot([])
+        try:
+            keyfile.write_text(other.trust_anchor())
+            rc, out, err = host('-f', str(keyfile), '-t', 'A', 'lab')
+            assert rc == 1 and out.splitlines() == ['Host lab not found: 2(SERVFAIL)'], (out, err)
+        finally:
+            other.close()
+        rc, out, err = host('-f', str(tmp_path / 'missing.keys'), 'lab')
+        assert rc == 2 and 'cannot read the key file' in err
+    finally:
+        auth.close()
 
 
 def test_query_exit_status_follows_expression(tool):
