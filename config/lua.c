@@ -336,7 +336,7 @@ static int l_help(lua_State *L)
 {
 	static const char *text =
 		"help()\n    show this help\n"
-		"quit([status])\n    quit (kresd exits with status, default 0)\n"
+		"quit(), quit(status)\n    quit; kresd exits with status (default 0)\n"
 		"hostname([name])\n    get or set the host name\n"
 		"moduledir([dir])\n    get or set the plugin directory\n"
 		"verbose(true|false)\n    toggle verbose logging\n"

@@ -16,8 +16,7 @@
 #include "loader/loader.h"
 
 /** Plugins loaded before the config runs (the config may unload them). */
-static const char *default_plugins[] = { "hints", "cache", "iterate", "policy", "edns_keepalive",
-					 "detect_time_jump", NULL };
+static const char *default_plugins[] = { "hints", "cache", "iterate", "policy", "edns_keepalive", NULL };
 
 struct options {
 	const char *addrs[64];

@@ -97,9 +97,10 @@ def test_unloaded_no_longer_clears(kresd, fake_auth, clock):
     assert 'time jump' not in k.stderr()
 
 
-def test_loaded_by_default(kresd):
+def test_loaded_on_demand(kresd):
     k = kresd('')
-    assert 'detect_time_jump' in ask(control_path(k), "table.concat(modules.list(), ' ')\n").split()
+    assert 'detect_time_jump' not in ask(control_path(k), "table.concat(modules.list(), ' ')\n").split()
+    assert ask(control_path(k), "modules.load('detect_time_jump')\n").strip() == 'true'
     out = ask(control_path(k), "detect_time_jump.settings()\n")
     assert '[backward] => 0' in out and '[forward] => 0' in out, out
 

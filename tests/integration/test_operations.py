@@ -81,7 +81,7 @@ def test_cli_on_a_terminal(tmp_path, moduledir):
     try:
         t.read_until('> ')   # the first prompt
         out = t.command('help()')
-        assert 'quit([status])' in out and 'modules.load(name)' in out and 'hints.set()' in out, out
+        assert 'quit(), quit(status)' in out and 'modules.load(name)' in out and 'hints.set()' in out, out
         assert t.command('1 + 2') == '3'
         assert t.command('cache.count()').strip().isdigit()
         assert t.command("hints.get('cli.lab')") == '[1] => 192.0.2.5'
