@@ -16,7 +16,8 @@
 #include "loader/loader.h"
 
 /** Plugins loaded before the config runs (the config may unload them). */
-static const char *default_plugins[] = { "hints", "cache", "iterate", "policy", "edns_keepalive", NULL };
+static const char *default_plugins[] = { "hints", "cache", "iterate", "policy", "edns_keepalive",
+					 "detect_time_jump", NULL };
 
 struct options {
 	const char *addrs[64];

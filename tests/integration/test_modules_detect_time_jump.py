@@ -97,10 +97,9 @@ def test_unloaded_no_longer_clears(kresd, fake_auth, clock):
     assert 'time jump' not in k.stderr()
 
 
-def test_loaded_on_demand(kresd):
+def test_loaded_by_default(kresd):
     k = kresd('')
-    assert 'detect_time_jump' not in ask(control_path(k), "table.concat(modules.list(), ' ')\n").split()
-    assert ask(control_path(k), "modules.load('detect_time_jump')\n").strip() == 'true'
+    assert 'detect_time_jump' in ask(control_path(k), "table.concat(modules.list(), ' ')\n").split()
     out = ask(control_path(k), "detect_time_jump.settings()\n")
     assert '[backward] => 0' in out and '[forward] => 0' in out, out
 
