@@ -31,7 +31,7 @@ static const struct {
 	{ "FORWARD", KR_QF_FORWARD }, { "DNS64_MARK", KR_QF_DNS64_MARK },
 	{ "CACHE_TRIED", KR_QF_CACHE_TRIED }, { "NO_NS_FOUND", KR_QF_NO_NS_FOUND },
 	{ "PKT_IS_SANE", KR_QF_PKT_IS_SANE }, { "DNS64_DISABLE", KR_QF_DNS64_DISABLE },
-	{ "TLS", KR_QF_TLS },
+	{ "TLS", KR_QF_TLS }, { "DNSSEC_VALIDATED", KR_QF_DNSSEC_VALIDATED },
 };
 #define FLAG_COUNT (sizeof(all_flags) / sizeof(all_flags[0]))
 
@@ -75,7 +75,7 @@ START_TEST(test_qflag_to_str)
 	/* no flag, several flags, bits without a name */
 	ck_assert_ptr_null(kr_qflag_to_str(0));
 	ck_assert_ptr_null(kr_qflag_to_str(KR_QF_TCP | KR_QF_STUB));
-	ck_assert_ptr_null(kr_qflag_to_str(1ull << 37));
+	ck_assert_ptr_null(kr_qflag_to_str(1ull << 38));
 	ck_assert_ptr_null(kr_qflag_to_str(1ull << 63));
 }
 END_TEST
