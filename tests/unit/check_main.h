@@ -52,7 +52,7 @@ static inline TCase *unit_tcase_list(Suite *s, const char *name, const struct un
 	unit_tcase_list((s), (name), (fx), (const TTest *const[]){ __VA_ARGS__, NULL })
 
 /**
- * Run every test of a suite, each in its own process (CK_FORK from the environment).
+ * Run every test of a suite: each in a process of its own unless CK_FORK=no.
  * @param s the suite; freed
  * @return EXIT_SUCCESS when none failed, else EXIT_FAILURE
  */

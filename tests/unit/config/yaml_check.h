@@ -2,9 +2,10 @@
 /*
  * The translation state of the YAML unit tests (tests/unit/config/test_yaml_*.c), fresh for
  * each test of a case with the fixture yaml_fx:
- *   struct kr_yaml_node *n = yaml_node(KR_YAML_SCALAR, "12s", true);
- *   kr__yaml_seconds(&ctx, n, "cache.ttl-max", &v);
- *   ck_assert_str_eq(yaml_errors(), "t.yaml:0:0: cache.ttl-max: ...\n");
+ *   unit_tcase(s, "kr__yaml_seconds", &yaml_fx, seconds);
+ *   ...
+ *   ck_assert(!kr__yaml_seconds(&ctx, yaml_node(KR_YAML_SCALAR, "1X", true), "t", 0, 60, &v));
+ *   ck_assert_str_eq(yaml_errors(), "t.yaml:0:0: t: ...\n");
  */
 #pragma once
 

@@ -151,19 +151,6 @@ START_TEST(test_generation)
 }
 END_TEST
 
-static int peek_a(const char *name, uint32_t now, unsigned where, uint32_t *ttl)
-{
-	uint8_t owner[KR_DNAME_MAXLEN];
-	struct cache_set sets[4];
-	int n = cache_peek(c, NULL, mm, test_name(owner, name), KR_TYPE_A, CACHE_KIND_RR, 0, now,
-			   where, sets, 4, NULL);
-	if (n <= 0)
-		return -1;
-	if (ttl)
-		*ttl = sets[0].rr.ttl;
-	return kr_rdataset_first(&sets[0].rr.rrs)->data[3];
-}
-
 START_TEST(test_clear_other_process)
 {
 	/* A store fills the front; clear() in another process empties it here. */
