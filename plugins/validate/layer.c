@@ -637,6 +637,15 @@ static void verdict(struct kr_request *req, struct kr_query *qry, struct qry_sta
 	}
 }
 
+/** Is an answer RR set a wildcard expansion? (Its proof is not cached with it.) */
+static bool has_expansion(const struct set *s, int n)
+{
+	for (int i = 0; i < n; ++i)
+		if (s[i].section == KR_SECTION_ANSWER && expansion_labels(&s[i]) >= 0)
+			return true;
+	return false;
+}
+
 /**
  * Judge one answer of qry: find the signing zone's keys (pushing DS/DNSKEY
  * sub-queries under `attach` when unknown), verify every RR set, check the
@@ -675,7 +684,7 @@ static enum kr_layer_state judge(struct kr_layer_ctx *ctx, struct kr_query *qry,
 	struct zone *z = NULL;
 	bool key_q = qry->stype == KR_TYPE_DNSKEY && kr_dname_eq(qry->sname, zone);
 	if ((qry->flags & KR_QF_CACHED) && !qs->mine && !ans->link &&
-	    (qry->flags & (KR_QF_DNSSEC_VALIDATED | KR_QF_DNSSEC_INSECURE))) {
+	    (qry->flags & (KR_QF_DNSSEC_VALIDATED | KR_QF_DNSSEC_INSECURE)) && !has_expansion(s, n)) {
 		/* The cache served what was judged when it was stored: not checked again. */
 		mark(qry, qs, (qry->flags & KR_QF_DNSSEC_VALIDATED) ? Q_SECURE : Q_INSECURE);
 		return ctx->state;
