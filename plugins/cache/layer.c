@@ -293,7 +293,8 @@ enum kr_layer_state cache_produce(struct cache *c, struct kr_layer_ctx *ctx, kr_
 					 look[i].min_base, now, where, sets, MAX_SETS, &h);
 			if (n == -EIO)
 				goto miss;
-			if (n <= 0)
+			/* A negative entry may hold no record (an answer without SOA, kept min_ttl). */
+			if (n < 0 || (n == 0 && look[i].kind == CACHE_KIND_RR))
 				continue;
 			if (look[i].kind == CACHE_KIND_NXDOMAIN)
 				return answer(c, ctx, pkt, sets, n, KR_RCODE_NXDOMAIN, h.rank);
@@ -502,12 +503,14 @@ static void remember_negative(struct cache *c, struct pending *p, struct kr_quer
 		if (g[i].sigs.rrs.count)
 			sets[ns++] = (struct cache_set){ .rr = g[i].sigs, .section = KR_SECTION_AUTHORITY };
 	}
-	if (!soa || p->count == CACHE_BATCH_MAX)
+	/* Without an SOA (RFC 2308 says: do not cache) only for cache.min_ttl, when set. */
+	if ((!soa && c->min_ttl == 0) || p->count == CACHE_BATCH_MAX)
 		return;
-	uint32_t ttl = soa->ttl;
-	uint32_t min = soa_minimum(soa);
-	if (min < ttl)
-		ttl = min;
+	uint32_t ttl = 0;
+	if (soa) {
+		uint32_t min = soa_minimum(soa);
+		ttl = min < soa->ttl ? min : soa->ttl;
+	}
 	ttl = cache_ttl_clamp(ttl, c->min_ttl, c->max_ttl);
 	if (write_make(&p->w[p->count], name, nx ? 0 : type, nx ? CACHE_KIND_NXDOMAIN : CACHE_KIND_NODATA,
 		       sets, ns, rank, nx ? KR_RCODE_NXDOMAIN : KR_RCODE_NOERROR, ttl, now, mm) == 0)
@@ -602,7 +605,7 @@ enum kr_layer_state cache_consume(struct cache *c, struct kr_layer_ctx *ctx, kr_
 		}
 	}
 	/* Negative answers, for the end of the chain. */
-	if (zone && has_soa && kr_dname_in(end, zone)) {
+	if (zone && (has_soa || aa) && kr_dname_in(end, zone)) {
 		uint8_t rank = aa ? KR_RANK_AUTH : KR_RANK_NONAUTH;
 		if (rcode == KR_RCODE_NXDOMAIN)
 			remember_negative(c, p, qry, g, n, end, qtype, true, rank, now, mm);

@@ -399,6 +399,25 @@ START_TEST(test_nodata)
 }
 END_TEST
 
+START_TEST(test_negative_without_soa)
+{
+	/* An authoritative NODATA without SOA: not cached (RFC 2308)... */
+	static const char *const empty[] = { NULL };
+	F.reply = empty;
+	resolve("nosoa.lab", KR_TYPE_A, 0);
+	resolve("nosoa.lab", KR_TYPE_A, 0);
+	ck_assert_int_eq(F.upstream_calls, 1);
+	/* ...unless cache.min_ttl is set: then kept that long, with no record. */
+	F.cache->min_ttl = 5;
+	resolve("nosoa2.lab", KR_TYPE_A, 0);
+	kr_pkt_t *a = resolve("nosoa2.lab", KR_TYPE_A, 0);
+	F.cache->min_ttl = 0;
+	ck_assert_int_eq(F.upstream_calls, 0);
+	ck_assert_int_eq(kr_pkt_rcode(a), KR_RCODE_NOERROR);
+	ck_assert_int_eq(kr_pkt_count(a, KR_SECTION_ANSWER), 0);
+}
+END_TEST
+
 START_TEST(test_cname_chain)
 {
 	static const char *const reply[] = {
@@ -488,7 +507,8 @@ int main(void)
 {
 	static const struct unit_fixture fx = { setup, teardown, 60 };
 	Suite *s = suite_create("layer");
-	unit_tcase(s, "cache_layer", &fx, test_repeat_from_cache, test_ns_beside_nonauth_answer, test_glue_ranks, test_nxdomain,
-		   test_nodata, test_cname_chain, test_bogus_and_nocache, test_no_zone_cut);
+	unit_tcase(s, "cache_layer", &fx, test_repeat_from_cache, test_ns_beside_nonauth_answer,
+		   test_glue_ranks, test_nxdomain, test_nodata, test_negative_without_soa,
+		   test_cname_chain, test_bogus_and_nocache, test_no_zone_cut);
 	return unit_run(s);
 }
