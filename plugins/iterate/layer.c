@@ -27,6 +27,7 @@ struct iter_qry {
 	uint8_t failed_count;
 	uint8_t glueless;              /**< NS names resolved for this cut */
 	uint8_t referrals;
+	bool refetched;                /**< the cut was asked of its parent again (once) */
 	union kr_sockaddr sent_to;
 	uint64_t sent_ms;
 	union kr_sockaddr failed[ITER_MAX_FAILED];  /**< servers that failed this sub-query in this cut */
@@ -173,6 +174,16 @@ struct iter_cut *iterate_cut_find(struct kr_request *req, const struct kr_plugin
 	if (!rs->root)
 		rs->root = iter_cut_root(req->pool);
 	return rs->root;
+}
+
+/** Was cut learned from a referral in this request (rather than taken from the cache)? */
+static bool cut_learned(struct kr_request *req, const struct kr_plugin *plugin, const struct iter_cut *cut)
+{
+	struct iter_req *rs = req_state(req, plugin);
+	for (uint8_t i = 0; rs && i < rs->count; ++i)
+		if (rs->cuts[i] == cut)
+			return true;
+	return false;
 }
 
 /** Add the names and addresses of src that dst lacks (within the limits). */
@@ -360,6 +371,21 @@ enum kr_layer_state iterate_produce(struct kr_layer_ctx *ctx, kr_pkt_t *pkt)
 		enum kr_layer_state r = resolve_ns(ctx, qry, st);
 		if (r != KR_STATE_PRODUCE)
 			return r;
+	}
+	if (n == 0 && !st->refetched && *st->cut->zone && !cut_learned(req, ctx->plugin, st->cut)) {
+		/* The cut's servers all failed; their addresses may be stale or wrong (a child
+		 * that publishes other addresses than its parent's glue): ask the parent
+		 * for the delegation again, once, and go on from its referral. */
+		struct iter_cut *parent = iterate_cut_find(req, ctx->plugin, kr_dname_parent(st->cut->zone));
+		if (parent && !kr_dname_eq(parent->zone, st->cut->zone)) {
+			char zone[KR_DNAME_MAXTEXT];
+			kr_dname_to_str(zone, sizeof(zone), st->cut->zone);
+			log_q(req, qry, "no usable server left for zone %s: asking its parent again", zone);
+			st->refetched = true;
+			st->cut = parent;
+			st->min.known_labels = (uint8_t)kr_dname_labels(parent->zone);
+			n = collect(qry, st, cand, (int)(sizeof(cand) / sizeof(cand[0])));
+		}
 	}
 	if (n == 0) {
 		char zone[KR_DNAME_MAXTEXT];

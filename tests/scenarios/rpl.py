@@ -234,7 +234,8 @@ class Range:
         self.first = first
         self.last = last
         self.args = args
-        self.addresses = []
+        # `RANGE_BEGIN first last [address]`: an address may follow on the line itself.
+        self.addresses = list(args)
         self.entries = []
 
     def eligible(self, step_id, address):
