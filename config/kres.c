@@ -264,6 +264,21 @@ static int l_rr2str(lua_State *L)
 	return 1;
 }
 
+static void push_record(lua_State *L, const kr_rrset_t *rr, const struct kr_rdata *rd);
+
+/** kres.str2rr('owner [TTL] [IN] TYPE rdata'): the record as a table, as rr2str takes it. */
+static int l_str2rr(lua_State *L)
+{
+	const char *line = luaL_checkstring(L, 1);
+	kr_rrset_t rr;
+	if (kr_rrset_from_str(&rr, line, NULL, 0, NULL) != 0)
+		return luaL_error(L, "kres.str2rr: not a record: %s", line);
+	push_record(L, &rr, kr_rdataset_first(&rr.rrs));
+	kr_rrset_clear(&rr, NULL);
+	free(rr.owner);
+	return 1;
+}
+
 /* --- kres.pkt_t --- */
 
 static int l_pkt_rcode(lua_State *L)
@@ -752,6 +767,7 @@ void kr__config_open_kres(lua_State *L)
 	lua_setfield(L, -2, "query");
 	static const luaL_Reg fns[] = {
 		{ "dname2str", l_dname2str }, { "str2dname", l_str2dname }, { "rr2str", l_rr2str },
+		{ "str2rr", l_str2rr },
 		{ "pkt_t", l_pkt_t }, { "request_t", l_request_t }, { NULL, NULL },
 	};
 	luaL_register(L, NULL, fns);

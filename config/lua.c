@@ -316,8 +316,15 @@ static int l_hostname(lua_State *L)
 	return 1;
 }
 
+/** quit([status]): stop the daemon; kresd exits with status (default 0). */
 static int l_quit(lua_State *L)
 {
+	if (!lua_isnoneornil(L, 1)) {
+		lua_Integer status = luaL_checkinteger(L, 1);
+		if (status < 0 || status > 255)
+			return luaL_error(L, "quit(%d): the exit status must be from 0 to 255", (int)status);
+		the_daemon.exit_status = (int)status;
+	}
 	kr__daemon_quit();
 	return 0;
 }
@@ -350,7 +357,7 @@ static int l_help(lua_State *L)
 {
 	static const char *text =
 		"help()\n    show this help\n"
-		"quit()\n    quit\n"
+		"quit(), quit(status)\n    quit; kresd exits with status (default 0)\n"
 		"hostname([name])\n    get or set the host name\n"
 		"moduledir([dir])\n    get or set the plugin directory\n"
 		"verbose(true|false)\n    toggle verbose logging\n"

@@ -5,7 +5,8 @@
  * functions begin, reset, consume, produce, checkout, finish and
  * answer_finalize taking (state, req[, pkt]) and returning a state. A shim
  * plugin in the engine's call order calls them; the request and packet they
- * receive are valid during the call only.
+ * receive are valid during the call only. A module without a `layer` table
+ * (one driven by events, such as priming) gets no layer at all.
  */
 #include <lauxlib.h>
 #include <stdlib.h>
@@ -22,9 +23,11 @@ struct lua_module {
 
 static const struct kr_plugin_api lua_module_api;
 
+static const struct kr_plugin_api lua_module_api_nolayer;
+
 bool kr__config_is_lua_module(const struct kr_plugin *p)
 {
-	return p && p->api == &lua_module_api;
+	return p && (p->api == &lua_module_api || p->api == &lua_module_api_nolayer);
 }
 
 /**
@@ -164,6 +167,12 @@ static const struct kr_plugin_api lua_module_api = {
 	.deinit = lua_module_deinit, .layer = &lua_module_layer,
 };
 
+/* A module without a `layer` table costs the requests nothing: no Lua per packet. */
+static const struct kr_plugin_api lua_module_api_nolayer = {
+	.size = sizeof(lua_module_api_nolayer), .abi = KR_PLUGIN_ABI, .name = "lua",
+	.deinit = lua_module_deinit,
+};
+
 int kr__config_load_lua_module(lua_State *L, const char *name, int place, const char *ref)
 {
 	char path[4200];
@@ -200,6 +209,9 @@ int kr__config_load_lua_module(lua_State *L, const char *name, int place, const 
 		lua_setglobal(L, name);
 		return luaL_error(L, "module %s: init failed: %s", name, lua_tostring(L, -1));
 	}
+	lua_getfield(L, top, "layer");
+	bool has_layer = lua_istable(L, -1);
+	lua_pop(L, 1);
 	struct kr_plugin *p = calloc(1, sizeof(*p));
 	struct lua_module *m = calloc(1, sizeof(*m));
 	char err[512];
@@ -207,7 +219,7 @@ int kr__config_load_lua_module(lua_State *L, const char *name, int place, const 
 	if (p && m && (p->name = strdup(name)) && (p->path = strdup(path))) {
 		m->L = L;
 		m->ref = ref_id;
-		p->api = &lua_module_api;
+		p->api = has_layer ? &lua_module_api : &lua_module_api_nolayer;
 		p->data = m;
 		ret = kr_loader_add(&the_daemon.ctx, p, (enum kr_loader_place)place, ref, err, sizeof(err));
 	} else {

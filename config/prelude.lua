@@ -56,6 +56,9 @@ local function declare_net(list)
 	for _, addr in ipairs(list) do
 		declarative.net.listen(addr)
 	end
+	-- An explicit declaration, even `net = {}`, replaces the default addresses
+	-- (kresd-query and kresd-host listen nowhere this way).
+	rawset(_G, '__kr_net_declared', true)
 end
 
 setmetatable(_G, {

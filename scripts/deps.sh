@@ -4,7 +4,8 @@
 # apt-get runs only when something is missing, so this works offline once installed.
 set -e
 BUILD="autoconf automake libtool pkg-config make gcc libc6-dev
-	libuv1-dev liblua5.1-0-dev libdb5.3-dev libmbedtls-dev libssl-dev libyaml-dev libjansson-dev check iproute2"
+	libuv1-dev liblua5.1-0-dev libdb5.3-dev libmbedtls-dev nettle-dev libssl-dev libyaml-dev libjansson-dev
+	check iproute2"
 TEST="python3 python3-dnspython python3-pytest util-linux clang libclang-rt-14-dev knot knot-dnsutils faketime
 	ldnsutils python3-cryptography"
 case "${1:-build}" in

@@ -201,3 +201,8 @@ KR_EXPORT void kr_log_req(const struct kr_request *req, enum kr_log_level level,
 			  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /** Monotonic clock in milliseconds (for timeouts; TTLs use the wall clock). */
 KR_EXPORT uint64_t kr_now_ms(void);
+/**
+ * The idle timeout of client TCP connections, in milliseconds: a connection
+ * with no query in flight is closed after this long (RFC 7828 keepalive).
+ */
+KR_EXPORT uint32_t kr_net_tcp_idle_ms(void);

@@ -10,3 +10,8 @@ void kr__daemon_quit(void)
 	if (the_daemon.loop)
 		uv_stop(the_daemon.loop);
 }
+
+uint32_t kr_net_tcp_idle_ms(void)
+{
+	return the_daemon.net.tcp_idle_ms;
+}

@@ -21,6 +21,7 @@ struct kr_daemon {
 	int fork_id;                /**< worker.id: 0 .. forks-1 */
 	int fork_count;
 	bool quitting;
+	int exit_status;            /**< set by quit(status); kresd's exit status after a clean stop */
 	/** Counters shown by worker.stats(). */
 	struct {
 		uint64_t queries, udp, tcp, answered, servfail, formerr, dropped, timeouts;

@@ -22,8 +22,9 @@
  * from a timer that fires after the config, and only while the root has a
  * trust anchor.
  */
-static const char *default_plugins[] = { "hints", "cache", "iterate", "validate", "policy",
-					 "ta_sentinel", "ta_signal_query", "detect_time_skew", NULL };
+static const char *default_plugins[] = { "hints", "cache", "iterate", "validate", "ta_update", "policy",
+					 "edns_keepalive", "detect_time_jump", "ta_sentinel",
+					 "ta_signal_query", "detect_time_skew", NULL };
 
 struct options {
 	const char *addrs[64];
@@ -351,7 +352,10 @@ int main(int argc, char **argv)
 		if (failed)
 			goto out;
 	}
-	if (the_daemon.net.ep_count == 0) {
+	lua_getglobal(the_daemon.L, "__kr_net_declared");
+	bool net_declared = lua_toboolean(the_daemon.L, -1);   /* `net = {}` in the config */
+	lua_pop(the_daemon.L, 1);
+	if (the_daemon.net.ep_count == 0 && !net_declared) {
 		int ok = (listen_spec("127.0.0.1") == 0) + (listen_spec("::1") == 0);
 		if (ok == 0) {
 			fprintf(stderr, "kresd: no address to listen on\n");
@@ -370,7 +374,7 @@ int main(int argc, char **argv)
 	uv_run(the_daemon.loop, UV_RUN_DEFAULT);
 	kr__control_stop();
 	stop_forks();
-	ret = 0;
+	ret = the_daemon.exit_status;
 out:
 	kr_net_deinit(&the_daemon.net);
 	kr_config_deinit(&the_daemon);

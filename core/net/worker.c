@@ -575,6 +575,8 @@ int kr__worker_resolve(const uint8_t *qname, uint16_t qtype, uint16_t qclass, ui
 		return -EINVAL;
 	}
 	kr_pkt_set_flag(q, KR_PKT_RD, true);
+	/* AD in the query (RFC 6840 5.7): a validated answer says so to the caller. */
+	kr_pkt_set_flag(q, KR_PKT_AD, true);
 	kr_pkt_set_id(q, (uint16_t)kr_rand32());
 	t->query = q;
 	t->done_cb = cb;

@@ -10,6 +10,7 @@
  * (zombies count as dead). DB_RUNRECOVERY makes this process reopen.
  */
 #include <dirent.h>
+#include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <fcntl.h>
@@ -31,6 +32,7 @@
 #define EVICT_MAX 8192              /* evictions per call: never the whole cache at once */
 #define LOCK_TIMEOUT_US 200000
 #define REOPEN_DELAY 5              /* seconds between attempts when opening fails */
+#define BYTES_FLUSH (16 << 10)      /* cost a process adds before it updates the shared count */
 
 struct cache_db {
 	DB_ENV *env;
@@ -39,6 +41,9 @@ struct cache_db {
 	ino_t ino;
 	uint32_t last_maint;  /* second of the last failchk/checkpoint */
 	bool broken;          /* DB_RUNRECOVERY seen: reopen */
+	unsigned commits;     /* transactions committed by this handle */
+	int64_t bytes_pending;  /* cost added by this process, not yet in meta "bytes" */
+	int64_t usage_seen;     /* meta "bytes" when this process last wrote or read it */
 	uint8_t *scratch;     /* ENTRY_MAX bytes for reading old entries */
 };
 
@@ -64,8 +69,6 @@ static volatile unsigned long guard_ticks;   /* bumped by guarded code making pr
 static unsigned guard_depth;
 static pthread_t guard_thread_of;            /* the thread inside the guard */
 static pid_t guard_watchdog_pid;             /* process whose watchdog runs */
-static pthread_t guard_watchdog_tid;
-static volatile sig_atomic_t guard_quit;     /* the watchdog is asked to end */
 static int guard_signal;
 
 static void guard_handler(int sig)
@@ -75,14 +78,16 @@ static void guard_handler(int sig)
 		siglongjmp(guard_jmp, 1);
 }
 
+static pthread_t guard_tid;                  /* the watchdog of guard_watchdog_pid */
+static int guard_pipe[2] = { -1, -1 };       /* a byte written to [1] stops it */
+
 static void *guard_watchdog(void *arg)
 {
 	(void)arg;
 	unsigned long seen = 0;
 	unsigned stuck = 0;
-	while (!guard_quit) {
-		struct timespec ts = { 0, GUARD_TICK_MS * 1000000L };
-		nanosleep(&ts, NULL);
+	struct pollfd quit = { .fd = guard_pipe[0], .events = POLLIN };
+	while (poll(&quit, 1, GUARD_TICK_MS) == 0 || (quit.revents == 0 && errno == EINTR)) {
 		unsigned long now = guard_ticks;
 		if (!guard_active || now != seen) {
 			seen = now;
@@ -102,6 +107,16 @@ static void guard_start(void)
 {
 	if (guard_watchdog_pid == getpid())
 		return;
+	if (guard_pipe[0] >= 0) {
+		/* The parent's (inherited over fork): its thread is not ours. */
+		close(guard_pipe[0]);
+		close(guard_pipe[1]);
+		guard_pipe[0] = guard_pipe[1] = -1;
+	}
+	if (pipe2(guard_pipe, O_CLOEXEC) != 0) {
+		guard_pipe[0] = guard_pipe[1] = -1;
+		return;
+	}
 	guard_signal = SIGRTMIN + 5;
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
@@ -112,18 +127,26 @@ static void guard_start(void)
 	sigset_t all, old;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	guard_quit = 0;
-	if (pthread_create(&guard_watchdog_tid, NULL, guard_watchdog, NULL) == 0)
+	if (pthread_create(&guard_tid, NULL, guard_watchdog, NULL) == 0)
 		guard_watchdog_pid = getpid();
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
-void cache_guard_stop(void)
+/**
+ * Stop this process's watchdog and wait for it: its code lives in this
+ * plugin, which is unloaded (dlclose) after deinit — a thread left running
+ * would wake up in unmapped memory.
+ */
+static void guard_stop(void)
 {
-	if (guard_watchdog_pid != getpid())
-		return;   /* none, or the parent's (threads do not survive fork) */
-	guard_quit = 1;
-	pthread_join(guard_watchdog_tid, NULL);
+	if (guard_watchdog_pid != getpid() || guard_pipe[1] < 0)
+		return;
+	char b = 1;
+	if (write(guard_pipe[1], &b, 1) == 1)
+		pthread_join(guard_tid, NULL);
+	close(guard_pipe[0]);
+	close(guard_pipe[1]);
+	guard_pipe[0] = guard_pipe[1] = -1;
 	guard_watchdog_pid = 0;
 }
 
@@ -146,6 +169,7 @@ static void guard_off(void)
 
 static int guard_escaped(struct cache *c);
 static void db_free(struct cache_db *db);
+static void bytes_flush(struct cache_db *db);
 
 /** Run call (an int expression) under the guard; nested calls run as they are. */
 #define GUARDED(c, call) ({ \
@@ -365,7 +389,7 @@ static int env_try_open(struct cache_db *db, const char *path, size_t max_size)
 	env->set_lg_bsize(env, 256u << 10);
 	env->set_lg_max(env, 1u << 20);
 	env->log_set_config(env, DB_LOG_AUTO_REMOVE, 1);
-	env->set_flags(env, DB_TXN_WRITE_NOSYNC, 1);
+	env->set_flags(env, DB_TXN_NOSYNC, 1);
 	env->set_lk_detect(env, DB_LOCK_DEFAULT);
 	env->set_timeout(env, LOCK_TIMEOUT_US, DB_SET_LOCK_TIMEOUT);
 	env->set_lk_max_locks(env, 5000);
@@ -488,6 +512,9 @@ static struct cache_db *db_open(struct cache *c, const char *path, size_t max_si
 			kr_log_warning(cache, "the cache in %s could not be opened (%s): removed and created again",
 				       path, ret_str(ret));
 			++c->stats.recreate;
+			/* Other processes' fronts may hold what was lost. */
+			if (cache_front_attach(&c->front, path) == 0)
+				cache_front_bump(&c->front);
 		} else {
 			kr_log_error(cache, "the cache in %s could not be opened (%s) nor created again (%s)",
 				     path, ret_str(ret), ret_str(ret2));
@@ -496,6 +523,12 @@ static struct cache_db *db_open(struct cache *c, const char *path, size_t max_si
 			db = NULL;
 		}
 	}
+	if (db && c->front.nslots) {
+		int fret = cache_front_attach(&c->front, path);
+		if (fret != 0)
+			kr_log_warning(cache, "no in-memory front: cannot map %s/cache.gen: %s", path,
+				       strerror(-fret));
+	}
 	if (dfd >= 0) {
 		flock(dfd, LOCK_UN);
 		close(dfd);
@@ -503,24 +536,33 @@ static struct cache_db *db_open(struct cache *c, const char *path, size_t max_si
 	return db;
 }
 
+static unsigned instances;   /* caches alive in this process (the watchdog serves them all) */
+
 struct cache *cache_new(void)
 {
 	struct cache *c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
+	++instances;
 	c->max_size = CACHE_DEFAULT_SIZE;
 	c->min_ttl = CACHE_DEFAULT_MIN_TTL;
 	c->max_ttl = CACHE_DEFAULT_MAX_TTL;
 	snprintf(c->uri, sizeof(c->uri), "%s", CACHE_DEFAULT_URI);
 	snprintf(c->path, sizeof(c->path), ".");
+	cache_front_init(&c->front, CACHE_FRONT_DEFAULT);
 	return c;
 }
 
 void cache_close(struct cache *c)
 {
+	if (c)
+		cache_front_flush(&c->front);   /* what opens next may be another storage */
 	if (!c || !c->db)
 		return;
 	if (c->db_pid == getpid()) {
+		GUARDED(c, (bytes_flush(c->db), 0));
+		if (!c->db)
+			return;   /* wedged: abandoned */
 		db_free(c->db);
 	} else if (inherited_count < sizeof(inherited) / sizeof(inherited[0])) {
 		inherited[inherited_count++] = c->db;
@@ -535,7 +577,10 @@ void cache_free(struct cache *c)
 	if (c->service)
 		cache_service_stop(c);
 	cache_close(c);
+	cache_front_deinit(&c->front);
 	free(c);
+	if (--instances == 0)
+		guard_stop();
 }
 
 int cache_uri_parse(const char *uri, char *path, size_t maxlen, bool *legacy)
@@ -579,6 +624,9 @@ struct cache_db *cache_db(struct cache *c)
 		last_failed_open = 0;
 		c->db_pid = getpid();
 		c->db->last_maint = now;
+		int64_t u = cache_usage(c);
+		if (c->db && u > 0)
+			c->db->usage_seen = u;
 		return c->db;
 	}
 	/* Once a second: release what dead processes held, trim the log, and
@@ -596,7 +644,7 @@ struct cache_db *cache_db(struct cache *c)
 			cache_close(c);
 			return cache_db(c);
 		}
-		GUARDED(c, db->env->txn_checkpoint(db->env, 512, 0, 0));
+		GUARDED(c, (bytes_flush(db), db->env->txn_checkpoint(db->env, 512, 0, 0)));
 		if (!c->db)
 			return cache_db(c);
 		char file[1100];
@@ -693,8 +741,8 @@ static uint32_t entry_cost(size_t klen, size_t vlen)
 	return (uint32_t)(2 * klen + 4 + vlen + 4 + COST_OVERHEAD);
 }
 
-/** Add delta to the shared byte count in txn. */
-static int bytes_add(struct cache_db *db, DB_TXN *txn, int64_t delta, bool reset)
+/** Add delta to the shared byte count in txn; the new count goes to *total (may be NULL). */
+static int bytes_add(struct cache_db *db, DB_TXN *txn, int64_t delta, bool reset, int64_t *total)
 {
 	int64_t v = 0;
 	DBT k = { .data = "bytes", .size = 5 };
@@ -707,8 +755,27 @@ static int bytes_add(struct cache_db *db, DB_TXN *txn, int64_t delta, bool reset
 	v += delta;
 	if (v < 0)
 		v = 0;
+	if (total)
+		*total = v;
 	DBT nd = { .data = &v, .size = sizeof(v) };
 	return db->meta->put(db->meta, txn, &k, &nd, 0);
+}
+
+/** Add this process's pending cost to the shared count (own transaction). */
+static void bytes_flush(struct cache_db *db)
+{
+	if (!db->bytes_pending)
+		return;
+	DB_TXN *txn;
+	if (db->env->txn_begin(db->env, NULL, &txn, 0) != 0)
+		return;
+	int64_t total;
+	if (bytes_add(db, txn, db->bytes_pending, false, &total) == 0 && txn->commit(txn, 0) == 0) {
+		db->bytes_pending = 0;
+		db->usage_seen = total;
+	} else {
+		txn->abort(txn);
+	}
 }
 
 static int64_t usage_impl(struct cache *c)
@@ -788,32 +855,66 @@ static int put_one(struct cache_db *db, DB_TXN *txn, const struct cache_write *w
 
 static int put_impl(struct cache *c, const struct cache_write *w, unsigned count, uint32_t now)
 {
+	/* What this process stored (or read) recently, unchanged and fresh for
+	 * at least half of the new TTL, is not written again: the NS set and glue
+	 * that come with every answer from a zone would cost a write each time. */
+	bool skip[CACHE_BATCH_MAX];
+	unsigned todo = 0;
+	for (unsigned i = 0; i < count; ++i) {
+		bool s = i < CACHE_BATCH_MAX &&
+			 cache_front_holds(&c->front, w[i].key, w[i].klen, w[i].val, w[i].vlen, now);
+		if (i < CACHE_BATCH_MAX)
+			skip[i] = s;
+		todo += !s;
+	}
+	if (todo == 0) {
+		c->stats.skip += count;
+		return (int)count;   /* held already: as good as stored */
+	}
+	c->stats.skip += count - todo;
 	struct cache_db *db = cache_db(c);
 	if (!db)
 		return -EIO;
 	int stored = 0, ret = 0;
+	int64_t usage = -1;
+	uint16_t done[CACHE_BATCH_MAX];   /* the writes stored, for the front */
+	unsigned ndone = 0;
 	for (int attempt = 0; attempt < 2; ++attempt) {
 		DB_TXN *txn = NULL;
 		int64_t delta = 0;
 		stored = 0;
+		ndone = 0;
+		usage = -1;
 		ret = db->env->txn_begin(db->env, NULL, &txn, 0);
 		if (ret != 0)
 			return db_err(c, db, ret);
 		for (unsigned i = 0; i < count && ret >= 0; ++i) {
-			if (w[i].vlen > ENTRY_MAX)
+			if (w[i].vlen > ENTRY_MAX || (i < CACHE_BATCH_MAX && skip[i]))
 				continue;
 			ret = put_one(db, txn, &w[i], now, &delta);
-			if (ret > 0)
+			if (ret > 0) {
 				++stored;
-			if (ret > 0)
+				if (ndone < CACHE_BATCH_MAX)
+					done[ndone++] = (uint16_t)i;
 				ret = 0;
+			}
 		}
-		if (ret == 0 && delta)
-			ret = bytes_add(db, txn, delta, false);
+		/* The shared count is one record every writer updates: each process
+		 * adds its cost in steps of BYTES_FLUSH (and before evicting). */
+		int64_t pend = db->bytes_pending + delta;
+		bool flush = pend >= BYTES_FLUSH || pend <= -BYTES_FLUSH ||
+			     (uint64_t)(db->usage_seen + pend) > cache_budget(c);
+		if (ret == 0 && flush && pend)
+			ret = bytes_add(db, txn, pend, false, &usage);
 		if (ret == 0) {
 			ret = txn->commit(txn, 0);
 			if (ret == 0) {
-				db->env->txn_checkpoint(db->env, 1024, 0, 0);   /* lets old log files go */
+				if (flush && pend) {
+					db->bytes_pending = 0;
+					db->usage_seen = usage;
+				} else {
+					db->bytes_pending = pend;
+				}
 				++c->stats.commit;
 				c->stats.write += count;
 				c->stats.insert += (uint64_t)stored;
@@ -829,9 +930,76 @@ static int put_impl(struct cache *c, const struct cache_write *w, unsigned count
 	}
 	if (ret != 0)
 		return db_err(c, db, ret);
-	if (stored && (uint64_t)cache_usage(c) > cache_budget(c))
+	/* The front follows: what was stored, and no stale marker or copy of
+	 * what the rank rule kept out (the storage holds something else). */
+	for (unsigned i = 0, d = 0; i < count && i < CACHE_BATCH_MAX; ++i) {
+		if (skip[i])
+			continue;
+		if (d < ndone && done[d] == i) {
+			cache_front_put(&c->front, w[i].key, w[i].klen, w[i].val, w[i].vlen, now);
+			++d;
+		} else {
+			cache_front_drop(&c->front, w[i].key, w[i].klen);
+		}
+	}
+	/* Log files go at the checkpoints, once a second (cache_db()) or here
+	 * after every 256 KiB of log, whichever comes first. */
+	if ((++db->commits & 63) == 0)
+		db->env->txn_checkpoint(db->env, 256, 0, 0);
+	if (stored && usage >= 0 && (uint64_t)usage > cache_budget(c)) {
 		cache_evict(c, cache_budget(c) * 9 / 10);
-	return stored;
+		if (c->db == db) {
+			int64_t u = cache_usage(c);
+			if (u >= 0)
+				db->usage_seen = u;
+		}
+	}
+	return stored + (int)(count - todo);
+}
+
+static int probe_impl(struct cache *c, const uint8_t *prefix, size_t plen, const uint8_t *key,
+		      size_t klen, kr_mm_t *mm, uint8_t **val, size_t *len)
+{
+	struct cache_db *db = cache_db(c);
+	if (!db)
+		return -EIO;
+	++c->stats.probe;
+	DBC *cur;
+	int ret = db->rr->cursor(db->rr, NULL, &cur, DB_READ_COMMITTED);
+	if (ret != 0)
+		return db_err(c, db, ret);
+	uint8_t kbuf[CACHE_KEY_MAX];
+	uint32_t cap = 1024;
+	uint8_t *buf = NULL;
+	DBT k, d;
+	for (int attempt = 0; attempt < 2; ++attempt) {
+		buf = kr_mm_alloc(mm, cap);
+		if (!buf) {
+			cur->close(cur);
+			return -ENOMEM;
+		}
+		memcpy(kbuf, prefix, plen);
+		k = (DBT){ .data = kbuf, .size = (u_int32_t)plen, .ulen = sizeof(kbuf), .flags = DB_DBT_USERMEM };
+		d = (DBT){ .data = buf, .ulen = cap, .flags = DB_DBT_USERMEM };
+		ret = cur->get(cur, &k, &d, DB_SET_RANGE);
+		if (ret != DB_BUFFER_SMALL)
+			break;
+		kr_mm_free(mm, buf);
+		cap = d.size;
+	}
+	cur->close(cur);
+	if (ret == DB_NOTFOUND)
+		return 0;
+	if (ret != 0)
+		return db_err(c, db, ret);
+	if (k.size < plen || memcmp(kbuf, prefix, plen) != 0)
+		return 0;
+	if (k.size != klen || memcmp(kbuf, key, klen) != 0)
+		return 1;
+	++c->stats.read;
+	*val = buf;
+	*len = d.size;
+	return 2;
 }
 
 /* --- ranges, eviction, pruning --- */
@@ -932,7 +1100,7 @@ static int delete_range_impl(struct cache *c, const uint8_t *prefix, size_t plen
 		}
 		free(keys);
 		if (ret == 0)
-			ret = bytes_add(db, txn, delta, !more && plen == 0 && !keep);
+			ret = bytes_add(db, txn, delta, !more && plen == 0 && !keep, NULL);
 		if (ret == 0)
 			ret = txn->commit(txn, 0);
 		else
@@ -1001,7 +1169,7 @@ static int expire_walk(struct cache *c, unsigned max, uint64_t target, bool prun
 		}
 		cur->close(cur);
 		if (ret == 0)
-			ret = bytes_add(db, txn, delta, empty && n == 0 && !prune);
+			ret = bytes_add(db, txn, delta, empty && n == 0 && !prune, NULL);
 		if (ret == 0)
 			ret = txn->commit(txn, 0);
 		else
@@ -1105,4 +1273,10 @@ int cache_prune(struct cache *c, unsigned max, uint32_t now)
 int64_t cache_count(struct cache *c)
 {
 	return GUARDED_RETRY(c, count_impl(c));
+}
+
+int cache_probe(struct cache *c, const uint8_t *prefix, size_t plen, const uint8_t *key,
+		size_t klen, kr_mm_t *mm, uint8_t **val, size_t *len)
+{
+	return (int)GUARDED_RETRY(c, probe_impl(c, prefix, plen, key, klen, mm, val, len));
 }

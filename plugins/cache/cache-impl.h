@@ -104,10 +104,106 @@ int cache_entry_decode(const uint8_t *val, size_t len, uint32_t ttl, struct cach
 /** Counters shown by cache.stats(). */
 struct cache_stats {
 	uint64_t hit, miss, insert, delete, evict, prune, read, write, commit, abort, conflict,
-		 recover, recreate, error;
+		 recover, recreate, error, probe, skip;
 };
 
 struct cache_db;
+struct cache;
+
+/* --- the in-memory front (front.c) --- */
+
+#define CACHE_FRONT_DEFAULT (4u << 20)  /**< bytes of slots per process until set */
+#define CACHE_FRONT_SLOT 512            /**< bytes per slot: key + entry up to about 480 */
+#define CACHE_FRONT_WAYS 4              /**< slots a key may take (set associative) */
+#define CACHE_FRONT_ABSENT_TTL 5        /**< seconds a key found absent is not looked up again */
+
+/**
+ * Per-process copies of hot entries by key, in preallocated fixed slots;
+ * invalidated across processes by a shared generation (cache.gen).
+ */
+struct cache_front {
+	uint8_t *slots;          /**< nslots * CACHE_FRONT_SLOT bytes, allocated at the first insert */
+	uint32_t nslots;         /**< a power of two >= CACHE_FRONT_WAYS, or 0: no front */
+	uint32_t epoch;          /**< slots of another epoch are empty */
+	uint64_t *gen;           /**< the shared generation (mapped), or NULL: front off */
+	uint64_t gen_seen;       /**< the generation the slots belong to */
+	dev_t gen_dev;           /**< identity of the mapped cache.gen */
+	ino_t gen_ino;
+	size_t size;             /**< configured bytes */
+	uint64_t hit, miss, insert, replace, flush;
+};
+
+/** Size the front (empties it; bytes 0: off). @return 0. */
+int cache_front_init(struct cache_front *f, size_t bytes);
+/** Release the slots and the mapping. */
+void cache_front_deinit(struct cache_front *f);
+/**
+ * Map dir/cache.gen (created if missing) as the shared generation; a no-op
+ * when that file is mapped already. @return 0 or -errno (the front stays off).
+ */
+int cache_front_attach(struct cache_front *f, const char *dir);
+/** Unmap the generation (the front is off until attached again). */
+void cache_front_detach(struct cache_front *f);
+/** Empty this process's front. */
+void cache_front_flush(struct cache_front *f);
+/** Read the shared generation; empty the front when it moved. Once per look-up. */
+void cache_front_sync(struct cache_front *f);
+/** Bump the shared generation (after deleting from the storage) and empty this front. */
+void cache_front_bump(struct cache_front *f);
+/** Is the front on (sized and attached)? */
+bool cache_front_usable(const struct cache_front *f);
+/**
+ * A copy of the entry at key if the front holds it unexpired at now.
+ * @param val out: allocated from mm (8-aligned)
+ * @return 0, -ENOENT (not known), -ENODATA (the storage had no such key
+ *         within the last CACHE_FRONT_ABSENT_TTL seconds), -ENOMEM.
+ */
+int cache_front_get(struct cache_front *f, const uint8_t *key, size_t klen, uint32_t now,
+		    kr_mm_t *mm, uint8_t **val, size_t *len);
+/**
+ * Keep a copy of the entry (as stored in the database) at key. Expired or
+ * bogus entries are not kept (and drop an older copy of the key); entries
+ * too big for a slot are not kept.
+ */
+void cache_front_put(struct cache_front *f, const uint8_t *key, size_t klen, const uint8_t *val,
+		     size_t vlen, uint32_t now);
+/** Note that the storage has no entry at key (for CACHE_FRONT_ABSENT_TTL seconds). */
+void cache_front_put_absent(struct cache_front *f, const uint8_t *key, size_t klen, uint32_t now);
+/** Forget key. */
+void cache_front_drop(struct cache_front *f, const uint8_t *key, size_t klen);
+/**
+ * Does the front hold this entry already (the same rank and RR sets, fresh
+ * for at least half of the new TTL)? Then storing it again is skipped.
+ */
+bool cache_front_holds(struct cache_front *f, const uint8_t *key, size_t klen, const uint8_t *val,
+		       size_t vlen, uint32_t now);
+
+/* --- per-request memory (layer.c, service.c) --- */
+
+#define CACHE_MEMO_NAMES 8
+
+/** What one request learnt about the storage: names with or without any entry. */
+struct cache_memo {
+	uint8_t name[CACHE_MEMO_NAMES][CACHE_KEY_MAX];  /**< key prefixes (cache_key_name + 0x00) */
+	uint16_t len[CACHE_MEMO_NAMES];
+	bool present[CACHE_MEMO_NAMES];  /**< the name had entries when probed */
+	unsigned count;       /**< names noted (slots reused round robin beyond) */
+};
+
+/** Per-request data of the cache (kr_request_data()); @note from the request pool. */
+struct cache_reqdata {
+	struct cache_memo memo;
+	void *pending;        /**< writes collected by the layer (layer.c) */
+};
+
+/** The request's cache data, created on first use. @return it, or NULL (no plugin, no memory). */
+struct cache_reqdata *cache_reqdata(struct cache *c, struct kr_request *req);
+/** Did the request probe prefix? @return 1 present, 0 absent, -1 not known. */
+int cache_memo_get(const struct cache_memo *m, const uint8_t *prefix, size_t plen);
+/** Note what a probe of prefix found. */
+void cache_memo_set(struct cache_memo *m, const uint8_t *prefix, size_t plen, bool present);
+/** Forget prefix (the request stored something under it). */
+void cache_memo_forget(struct cache_memo *m, const uint8_t *prefix, size_t plen);
 
 /** The plugin instance. */
 struct cache {
@@ -121,6 +217,8 @@ struct cache {
 	struct cache_stats stats;
 	struct kr_cache_api api;     /**< the service offered */
 	bool service;                /**< api registered */
+	struct cache_front front;    /**< hot entries of this process */
+	const struct kr_plugin *plugin; /**< for per-request data (NULL in some unit tests) */
 };
 
 /** A new instance, not opened. @return it or NULL. */
@@ -144,8 +242,6 @@ int cache_uri_parse(const char *uri, char *path, size_t maxlen, bool *legacy);
 int cache_open(struct cache *c, size_t max_size, const char *uri);
 /** Close the storage (data stays on disk). */
 void cache_close(struct cache *c);
-/** End this process's wedge watchdog thread (before the plugin is unloaded); the next open starts it again. */
-void cache_guard_stop(void);
 /**
  * The storage for this process, opened (again after fork) when needed.
  * @return it or NULL (cannot open; logged).
@@ -174,6 +270,8 @@ struct cache_write {
 /**
  * Store entries in one transaction; each is skipped when fresh data of a
  * higher rank holds its key (rank rule). Evicts when over the size bound.
+ * An entry this process's front holds unchanged (cache_front_holds()) is
+ * not written again and counts as stored.
  * @return number stored, or -EIO/-ENOMEM.
  */
 int cache_put(struct cache *c, const struct cache_write *w, unsigned count, uint32_t now);
@@ -191,6 +289,14 @@ int cache_delete_range(struct cache *c, const uint8_t *prefix, size_t plen,
 		       bool (*keep)(const uint8_t *key, size_t klen, void *arg), void *arg);
 /** Number of entries, or -EIO. */
 int64_t cache_count(struct cache *c);
+/**
+ * Has the storage any key starting with prefix (one range look-up), and is
+ * the first of them key?
+ * @param val  out when 2 is returned: the entry at key (allocated from mm)
+ * @return 2 (key found), 1 (other keys with prefix), 0 (none), -EIO, -ENOMEM.
+ */
+int cache_probe(struct cache *c, const uint8_t *prefix, size_t plen, const uint8_t *key,
+		size_t klen, kr_mm_t *mm, uint8_t **val, size_t *len);
 /** Delete up to max expired entries. @return number deleted or -EIO. */
 int cache_prune(struct cache *c, unsigned max, uint32_t now);
 /** Approximate bytes held (the eviction budget's measure). */
@@ -208,16 +314,29 @@ enum kr_layer_state cache_produce(struct cache *c, struct kr_layer_ctx *ctx, kr_
 enum kr_layer_state cache_consume(struct cache *c, struct kr_layer_ctx *ctx, kr_pkt_t *pkt);
 enum kr_layer_state cache_finish(struct cache *c, struct kr_layer_ctx *ctx);
 
+/** Where cache_peek() looks. */
+enum cache_peek_where {
+	CACHE_PEEK_FRONT = 1 << 0,   /**< the in-memory front */
+	CACHE_PEEK_STORE = 1 << 1,   /**< the storage (what it finds goes to the front) */
+	CACHE_PEEK_ALL = CACHE_PEEK_FRONT | CACHE_PEEK_STORE,
+	CACHE_PEEK_PROBE = 1 << 2,   /**< on a miss, probe the name for the memo (needs memo) */
+};
+
 /**
  * Read a fresh, not bogus entry of (name, type, kind) whose base rank is at
  * least min_base into sets. (The layer answers clients only from answer-rank
  * data and negative entries; glue and referral data serve iteration.)
- * @param hdr out (may be NULL)
+ * A front copy that does not qualify (too low a rank) sends the look-up on to
+ * the storage. With memo, a name the request found to have no entry at all is
+ * not looked up again, and with CACHE_PEEK_PROBE the first miss of a name
+ * probes it. A miss in the storage leaves an absence marker in the front.
+ * @param memo  the request's memo, or NULL
+ * @param hdr   out (may be NULL)
  * @return number of sets (RDATA from mm), -ENOENT, -EIO, -ENOMEM.
  */
-int cache_peek(struct cache *c, kr_mm_t *mm, const uint8_t *name, uint16_t type, uint8_t kind,
-	       uint8_t min_base, uint32_t now, struct cache_set *sets, unsigned max,
-	       struct cache_entry_hdr *hdr);
+int cache_peek(struct cache *c, struct cache_memo *memo, kr_mm_t *mm, const uint8_t *name,
+	       uint16_t type, uint8_t kind, uint8_t min_base, uint32_t now, unsigned where,
+	       struct cache_set *sets, unsigned max, struct cache_entry_hdr *hdr);
 /**
  * Build the write of an RR set (plus RRSIGs, may be NULL) at rank.
  * @return 0 or -ENOMEM/-EINVAL.
@@ -235,6 +354,7 @@ char *cache_prop_current_size(struct cache *c, const char *args);
 char *cache_prop_current_storage(struct cache *c, const char *args);
 char *cache_prop_storage(struct cache *c, const char *args);
 char *cache_prop_max_ttl(struct cache *c, const char *args);
+char *cache_prop_front(struct cache *c, const char *args);
 char *cache_prop_min_ttl(struct cache *c, const char *args);
 char *cache_prop_prune(struct cache *c, const char *args);
 char *cache_prop_get(struct cache *c, const char *args);

@@ -21,6 +21,7 @@ static int cache_init_cb(struct kr_plugin *self)
 		cache_free(c);
 		return ret;
 	}
+	c->plugin = self;
 	kr_plugin_set_data(self, c);
 	return 0;
 }
@@ -29,10 +30,9 @@ static void cache_deinit_cb(struct kr_plugin *self)
 {
 	cache_free(kr_plugin_data(self));   /* also withdraws the service */
 	kr_plugin_set_data(self, NULL);
-	cache_guard_stop();   /* no thread may run the plugin's code once it is unloaded */
 }
 
-/** config({size = n, storage = uri, max_ttl = n, min_ttl = n}) or null. */
+/** config({size = n, storage = uri, max_ttl = n, min_ttl = n, front = n}) or null. */
 static int cache_config_cb(struct kr_plugin *self, const char *json)
 {
 	struct cache *c = kr_plugin_data(self);
@@ -60,6 +60,8 @@ static int cache_config_cb(struct kr_plugin *self, const char *json)
 				out = cache_prop_max_ttl(c, arg);
 			else if (!strcmp(key, "min_ttl"))
 				out = cache_prop_min_ttl(c, arg);
+			else if (!strcmp(key, "front"))
+				out = cache_prop_front(c, arg);
 			else
 				ret = -EINVAL;
 			json_free_t jfree = NULL;
@@ -111,6 +113,7 @@ CACHE_PROP(storage)
 CACHE_PROP(max_ttl)
 CACHE_PROP(min_ttl)
 CACHE_PROP(prune)
+CACHE_PROP(front)
 CACHE_PROP(get)
 CACHE_PROP(clear)
 
@@ -125,6 +128,7 @@ static const struct kr_plugin_prop props[] = {
 	{ "set_storage", prop_storage, "set_storage(uri): reopen at another place (cache.storage = uri)" },
 	{ "max_ttl", prop_max_ttl, "max_ttl([ttl]): set or get the largest TTL stored" },
 	{ "min_ttl", prop_min_ttl, "min_ttl([ttl]): set or get the smallest TTL stored" },
+	{ "front", prop_front, "front([bytes]): set or get the size of this process's in-memory front (0: off)" },
 	{ "prune", prop_prune, "prune([max_count]): remove expired entries, return {pruned = n}" },
 	{ "get", prop_get, "get('name' | '*.name' | 'name P'): cached records at or below a name" },
 	{ "clear", prop_clear, "clear(['name' | '*.name' | 'name P']): remove entries; all without argument" },

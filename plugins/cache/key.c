@@ -3,32 +3,27 @@
 #include <string.h>
 #include "plugins/cache/cache-impl.h"
 
-static uint8_t lower(uint8_t c)
-{
-	return c >= 'A' && c <= 'Z' ? (uint8_t)(c | 0x20) : c;
-}
-
 int cache_key_name(uint8_t *dst, const uint8_t *name)
 {
 	const uint8_t *labels[KR_DNAME_MAXLABELS + 1];
 	int n = 0;
 	for (const uint8_t *p = name; *p && n <= KR_DNAME_MAXLABELS; p += *p + 1)
 		labels[n++] = p;
-	int len = 0;
+	uint8_t *out = dst;
 	while (n-- > 0) {
-		const uint8_t *l = labels[n];
-		for (uint8_t i = 1; i <= l[0]; ++i) {
-			uint8_t c = lower(l[i]);
-			if (c <= 1) {
-				dst[len++] = 1;
-				dst[len++] = (uint8_t)(c + 1);
+		const uint8_t *src = labels[n] + 1, *end = src + labels[n][0];
+		while (src < end) {
+			uint8_t c = *src++;
+			if (__builtin_expect(c <= 1, 0)) {
+				*out++ = 1;
+				*out++ = (uint8_t)(c + 1);
 			} else {
-				dst[len++] = c;
+				*out++ = (uint8_t)((unsigned)(c - 'A') < 26u ? c | 0x20 : c);
 			}
 		}
-		dst[len++] = 0;
+		*out++ = 0;
 	}
-	return len;
+	return (int)(out - dst);
 }
 
 int cache_key_make(uint8_t *dst, const uint8_t *name, uint16_t type, uint8_t kind)

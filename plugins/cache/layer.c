@@ -18,17 +18,59 @@
 
 /* --- reading --- */
 
-int cache_peek(struct cache *c, kr_mm_t *mm, const uint8_t *name, uint16_t type, uint8_t kind,
-	       uint8_t min_base, uint32_t now, struct cache_set *sets, unsigned max,
-	       struct cache_entry_hdr *hdr)
+/** The per-request memo of names probed in the storage. */
+int cache_memo_get(const struct cache_memo *m, const uint8_t *prefix, size_t plen)
 {
-	uint8_t key[CACHE_KEY_MAX];
-	int klen = cache_key_make(key, name, type, kind);
-	uint8_t *val;
-	size_t len;
-	int ret = cache_get(c, key, (size_t)klen, mm, &val, &len);
-	if (ret != 0)
-		return ret == -EAGAIN ? -ENOENT : ret;
+	unsigned n = m->count < CACHE_MEMO_NAMES ? m->count : CACHE_MEMO_NAMES;
+	for (unsigned i = 0; i < n; ++i)
+		if (m->len[i] == plen && memcmp(m->name[i], prefix, plen) == 0)
+			return m->present[i];
+	return -1;
+}
+
+void cache_memo_set(struct cache_memo *m, const uint8_t *prefix, size_t plen, bool present)
+{
+	if (plen > CACHE_KEY_MAX)
+		return;
+	unsigned i = m->count++ % CACHE_MEMO_NAMES;
+	memcpy(m->name[i], prefix, plen);
+	m->len[i] = (uint16_t)plen;
+	m->present[i] = present;
+}
+
+void cache_memo_forget(struct cache_memo *m, const uint8_t *prefix, size_t plen)
+{
+	unsigned n = m->count < CACHE_MEMO_NAMES ? m->count : CACHE_MEMO_NAMES;
+	for (unsigned i = 0; i < n; ++i)
+		if (m->len[i] == plen && memcmp(m->name[i], prefix, plen) == 0)
+			m->present[i] = true;   /* not absent any more: look it up */
+}
+
+struct cache_reqdata *cache_reqdata(struct cache *c, struct kr_request *req)
+{
+	if (!c->plugin || !req)
+		return NULL;
+	struct cache_reqdata *r = kr_request_data(req, c->plugin);
+	if (r)
+		return r;
+	r = kr_mm_alloc(req->pool, sizeof(*r));
+	if (!r)
+		return NULL;
+	r->memo.count = 0;
+	r->pending = NULL;
+	if (kr_request_set_data(req, c->plugin, r) != 0)
+		return NULL;
+	return r;
+}
+
+static int peek_key(struct cache *c, struct cache_memo *memo, kr_mm_t *mm, uint8_t *key, int plen,
+		    uint16_t type, uint8_t kind, uint8_t min_base, uint32_t now, unsigned where,
+		    struct cache_set *sets, unsigned max, struct cache_entry_hdr *hdr);
+
+/** Check an entry read for (kind, min_base) at now and decode it. @return sets or -ENOENT. */
+static int entry_use(const uint8_t *val, size_t len, uint8_t kind, uint8_t min_base, uint32_t now,
+		     struct cache_set *sets, unsigned max, struct cache_entry_hdr *hdr)
+{
 	struct cache_entry_hdr h;
 	if (cache_entry_header(val, len, &h) != 0 || h.kind != kind)
 		return -ENOENT;
@@ -41,6 +83,70 @@ int cache_peek(struct cache *c, kr_mm_t *mm, const uint8_t *name, uint16_t type,
 	if (hdr)
 		*hdr = h;
 	return n;
+}
+
+int cache_peek(struct cache *c, struct cache_memo *memo, kr_mm_t *mm, const uint8_t *name,
+	       uint16_t type, uint8_t kind, uint8_t min_base, uint32_t now, unsigned where,
+	       struct cache_set *sets, unsigned max, struct cache_entry_hdr *hdr)
+{
+	uint8_t key[CACHE_KEY_MAX];
+	int plen = cache_key_name(key, name);
+	key[plen++] = 0;
+	return peek_key(c, memo, mm, key, plen, type, kind, min_base, now, where, sets, max, hdr);
+}
+
+/**
+ * cache_peek() for a key whose first plen bytes (the name's own prefix,
+ * cache_key_name() + 0x00) are in key already; key has CACHE_KEY_MAX bytes.
+ */
+static int peek_key(struct cache *c, struct cache_memo *memo, kr_mm_t *mm, uint8_t *key, int plen,
+		    uint16_t type, uint8_t kind, uint8_t min_base, uint32_t now, unsigned where,
+		    struct cache_set *sets, unsigned max, struct cache_entry_hdr *hdr)
+{
+	key[plen] = (uint8_t)(type >> 8);
+	key[plen + 1] = (uint8_t)type;
+	key[plen + 2] = kind;
+	size_t klen = (size_t)plen + 3;
+	uint8_t *val;
+	size_t len;
+	int ret;
+	if (where & CACHE_PEEK_FRONT) {
+		cache_front_sync(&c->front);
+		ret = cache_front_get(&c->front, key, klen, now, mm, &val, &len);
+		if (ret == 0) {
+			ret = entry_use(val, len, kind, min_base, now, sets, max, hdr);
+			if (ret > 0)
+				return ret;
+		} else if (ret == -ENODATA) {
+			return -ENOENT;
+		}
+	}
+	if (!(where & CACHE_PEEK_STORE))
+		return -ENOENT;
+	int known = memo ? cache_memo_get(memo, key, (size_t)plen) : -1;
+	if (known == 0)
+		return -ENOENT;
+	if (known < 0 && memo && (where & CACHE_PEEK_PROBE)) {
+		/* The name's first look-up in the storage in this request: one
+		 * range look-up says whether it has any entry (a new name has
+		 * none) and gives the first, often the one asked for. */
+		ret = cache_probe(c, key, (size_t)plen, key, klen, mm, &val, &len);
+		if (ret >= 0)
+			cache_memo_set(memo, key, (size_t)plen, ret > 0);
+		if (ret == 0 && (where & CACHE_PEEK_FRONT))
+			cache_front_put_absent(&c->front, key, klen, now);
+		if (ret == 0)
+			return -ENOENT;
+		ret = ret == 2 ? 0 : cache_get(c, key, klen, mm, &val, &len);
+	} else {
+		ret = cache_get(c, key, klen, mm, &val, &len);
+	}
+	if (ret == -ENOENT && (where & CACHE_PEEK_FRONT))
+		cache_front_put_absent(&c->front, key, klen, now);
+	if (ret != 0)
+		return ret == -EAGAIN ? -ENOENT : ret;
+	cache_front_put(&c->front, key, klen, val, len, now);
+	return entry_use(val, len, kind, min_base, now, sets, max, hdr);
 }
 
 /** Does the request want RRSIGs (client's DO, or validation)? */
@@ -137,30 +243,53 @@ enum kr_layer_state cache_produce(struct cache *c, struct kr_layer_ctx *ctx, kr_
 	if (!c || !qry || ctx->state != KR_STATE_PRODUCE || (qry->flags & KR_QF_NO_CACHE) ||
 	    qry->sclass != KR_CLASS_IN)
 		return ctx->state;
+	c->plugin = ctx->plugin;
 	switch (qry->stype) {
 	case KR_TYPE_ANY: case KR_TYPE_RRSIG: case KR_TYPE_OPT: case KR_TYPE_AXFR: case KR_TYPE_IXFR:
 		return ctx->state;
 	}
 	qry->flags |= KR_QF_CACHE_TRIED;
 	uint32_t now = cache_now();
+	/* In order: the RR set, a CNAME to follow, NXDOMAIN, NODATA. The front is
+	 * asked for all of them first, so a hot answer of any kind stays out of
+	 * the storage; then the storage, in the same order. */
+	struct {
+		uint16_t type;
+		uint8_t kind, min_base;
+	} look[4];
+	unsigned nlook = 0;
+	look[nlook++] = (typeof(look[0])){ qry->stype, CACHE_KIND_RR, KR_RANK_ANSWER };
+	if (qry->stype != KR_TYPE_CNAME && qry->stype != KR_TYPE_DS)
+		look[nlook++] = (typeof(look[0])){ KR_TYPE_CNAME, CACHE_KIND_RR, KR_RANK_ANSWER };
+	look[nlook++] = (typeof(look[0])){ 0, CACHE_KIND_NXDOMAIN, KR_RANK_NONAUTH };
+	look[nlook++] = (typeof(look[0])){ qry->stype, CACHE_KIND_NODATA, KR_RANK_NONAUTH };
 	struct cache_set sets[MAX_SETS];
-	int n = cache_peek(c, req->pool, qry->sname, qry->stype, CACHE_KIND_RR, KR_RANK_ANSWER, now, sets, MAX_SETS, NULL);
-	if (n > 0)
-		return answer(c, ctx, pkt, sets, n, KR_RCODE_NOERROR);
-	if (n == -EIO)
-		goto miss;
-	if (qry->stype != KR_TYPE_CNAME && qry->stype != KR_TYPE_DS) {
-		n = cache_peek(c, req->pool, qry->sname, KR_TYPE_CNAME, CACHE_KIND_RR, KR_RANK_ANSWER, now, sets, MAX_SETS, NULL);
-		if (n > 0)
-			return follow(c, ctx, sets, n);
+	struct cache_memo *memo = NULL;
+	uint8_t key[CACHE_KEY_MAX];   /* the name's prefix, built once for every look-up */
+	int plen = cache_key_name(key, qry->sname);
+	key[plen++] = 0;
+	/* First the front only; then the front again (absence markers) and the storage. */
+	for (unsigned where = CACHE_PEEK_FRONT; where != 0;
+	     where = where == CACHE_PEEK_FRONT ? CACHE_PEEK_ALL | CACHE_PEEK_PROBE : 0) {
+		if (where != CACHE_PEEK_FRONT) {
+			struct cache_reqdata *r = cache_reqdata(c, req);
+			memo = r ? &r->memo : NULL;
+		}
+		for (unsigned i = 0; i < nlook; ++i) {
+			int n = peek_key(c, memo, req->pool, key, plen, look[i].type, look[i].kind,
+					 look[i].min_base, now, where, sets, MAX_SETS, NULL);
+			if (n == -EIO)
+				goto miss;
+			if (n <= 0)
+				continue;
+			if (look[i].kind == CACHE_KIND_NXDOMAIN)
+				return answer(c, ctx, pkt, sets, n, KR_RCODE_NXDOMAIN);
+			if (look[i].kind == CACHE_KIND_RR && look[i].type == KR_TYPE_CNAME &&
+			    qry->stype != KR_TYPE_CNAME)
+				return follow(c, ctx, sets, n);
+			return answer(c, ctx, pkt, sets, n, KR_RCODE_NOERROR);
+		}
 	}
-	struct cache_entry_hdr h;
-	n = cache_peek(c, req->pool, qry->sname, 0, CACHE_KIND_NXDOMAIN, KR_RANK_NONAUTH, now, sets, MAX_SETS, &h);
-	if (n > 0)
-		return answer(c, ctx, pkt, sets, n, KR_RCODE_NXDOMAIN);
-	n = cache_peek(c, req->pool, qry->sname, qry->stype, CACHE_KIND_NODATA, KR_RANK_NONAUTH, now, sets, MAX_SETS, &h);
-	if (n > 0)
-		return answer(c, ctx, pkt, sets, n, KR_RCODE_NOERROR);
 miss:
 	++c->stats.miss;
 	return ctx->state;
@@ -222,17 +351,18 @@ static int gather(const kr_pkt_t *pkt, enum kr_section sec, struct group *g, int
 	return n;
 }
 
-static struct pending *pending_get(struct kr_layer_ctx *ctx)
+static struct pending *pending_get(struct cache *c, struct kr_layer_ctx *ctx)
 {
-	struct pending *p = kr_request_data(ctx->req, ctx->plugin);
-	if (p)
-		return p;
-	p = kr_mm_alloc(ctx->req->pool, sizeof(*p));
+	struct cache_reqdata *r = cache_reqdata(c, ctx->req);
+	if (!r)
+		return NULL;
+	if (r->pending)
+		return r->pending;
+	struct pending *p = kr_mm_alloc(ctx->req->pool, sizeof(*p));
 	if (!p)
 		return NULL;
 	p->count = 0;
-	if (kr_request_set_data(ctx->req, ctx->plugin, p) != 0)
-		return NULL;
+	r->pending = p;
 	return p;
 }
 
@@ -377,6 +507,7 @@ enum kr_layer_state cache_consume(struct cache *c, struct kr_layer_ctx *ctx, kr_
 	struct kr_query *qry = req->current_query;
 	if (!c || !pkt || !qry || ctx->state != KR_STATE_CONSUME || (qry->flags & (KR_QF_NO_CACHE | KR_QF_CACHED)))
 		return ctx->state;
+	c->plugin = ctx->plugin;
 	uint16_t rcode = kr_pkt_rcode(pkt);
 	if ((rcode != KR_RCODE_NOERROR && rcode != KR_RCODE_NXDOMAIN) || kr_pkt_flag(pkt, KR_PKT_TC) ||
 	    !pkt->qname_size || pkt->qclass != KR_CLASS_IN)
@@ -386,7 +517,7 @@ enum kr_layer_state cache_consume(struct cache *c, struct kr_layer_ctx *ctx, kr_
 		return ctx->state;
 	kr_mm_t *mm = req->pool;
 	struct group *g = kr_mm_alloc(mm, sizeof(*g) * MAX_GROUPS);
-	struct pending *p = pending_get(ctx);
+	struct pending *p = pending_get(c, ctx);
 	if (!g || !p)
 		return ctx->state;
 	int n = 0;
@@ -465,8 +596,12 @@ enum kr_layer_state cache_consume(struct cache *c, struct kr_layer_ctx *ctx, kr_
 
 enum kr_layer_state cache_finish(struct cache *c, struct kr_layer_ctx *ctx)
 {
-	struct pending *p = kr_request_data(ctx->req, ctx->plugin);
-	if (!c || !p || p->count == 0)
+	if (!c)
+		return ctx->state;
+	c->plugin = ctx->plugin;
+	struct cache_reqdata *r = kr_request_data(ctx->req, ctx->plugin);
+	struct pending *p = r ? r->pending : NULL;
+	if (!p || p->count == 0)
 		return ctx->state;
 	/* Data of a sub-query that never completed (a layer failed it: rebinding,
 	 * limits, an error) is not stored; bogus data is, ranked so, never served. */

@@ -140,14 +140,38 @@ char *cache_prop_stats(struct cache *c, const char *args)
 #define STAT(x) json_object_set_new(o, #x, json_integer((json_int_t)s->x))
 	STAT(hit); STAT(miss); STAT(insert); STAT(delete); STAT(evict); STAT(prune);
 	STAT(read); STAT(write); STAT(commit); STAT(abort); STAT(conflict); STAT(recover);
-	STAT(recreate); STAT(error);
+	STAT(recreate); STAT(error); STAT(probe); STAT(skip);
 #undef STAT
+	const struct cache_front *f = &c->front;
+	json_object_set_new(o, "front_hit", json_integer((json_int_t)f->hit));
+	json_object_set_new(o, "front_miss", json_integer((json_int_t)f->miss));
+	json_object_set_new(o, "front_insert", json_integer((json_int_t)f->insert));
+	json_object_set_new(o, "front_replace", json_integer((json_int_t)f->replace));
+	json_object_set_new(o, "front_flush", json_integer((json_int_t)f->flush));
 	if (c->db) {
 		int64_t u = cache_usage(c);
 		if (u >= 0)
 			json_object_set_new(o, "usage", json_integer(u));
 	}
 	return json_out(o);
+}
+
+char *cache_prop_front(struct cache *c, const char *args)
+{
+	json_t *v;
+	if (args_load(args, &v) != 0)
+		return error_outf("front([bytes]): invalid argument");
+	if (v && !json_is_null(v)) {
+		uint64_t n;
+		int ret = uint_from_json(v, 1 << 30, &n);
+		json_decref(v);
+		if (ret != 0)
+			return error_outf("front(bytes): bytes must be a whole number in [0, 1073741824]");
+		cache_front_init(&c->front, (size_t)n);
+		if (c->front.nslots && c->db)
+			cache_front_attach(&c->front, c->path);
+	}
+	return json_out(json_integer((json_int_t)c->front.size));
 }
 
 char *cache_prop_max_ttl(struct cache *c, const char *args)
@@ -394,6 +418,7 @@ char *cache_prop_clear(struct cache *c, const char *args)
 {
 	if (!args || !strcmp(args, "null")) {
 		int n = cache_delete_range(c, NULL, 0, NULL, NULL);
+		cache_front_bump(&c->front);   /* after deleting: every process's front empties */
 		if (n < 0)
 			return error_outf("clear(): the cache is not available: %s", kr_strerror(n));
 		return json_out(json_true());
@@ -405,6 +430,7 @@ char *cache_prop_clear(struct cache *c, const char *args)
 	if (pattern_parse(text, &p, err, sizeof(err)) != 0)
 		return error_outf("clear('%s'): %s", text, err);
 	int n = cache_delete_range(c, p.prefix, p.plen, keep_cb, &p);
+	cache_front_bump(&c->front);
 	if (n < 0)
 		return error_outf("clear('%s'): the cache is not available: %s", text, kr_strerror(n));
 	return json_out(json_true());

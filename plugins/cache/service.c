@@ -13,7 +13,9 @@ static int peek_rrset(struct kr_request *req, const uint8_t *name, uint16_t type
 		return -EINVAL;
 	struct cache_set sets[4];
 	struct cache_entry_hdr h;
-	int n = cache_peek(provider, req->pool, name, type, CACHE_KIND_RR, 0, cache_now(), sets, 4, &h);
+	struct cache_reqdata *r = cache_reqdata(provider, req);
+	int n = cache_peek(provider, r ? &r->memo : NULL, req->pool, name, type, CACHE_KIND_RR, 0,
+			   cache_now(), CACHE_PEEK_ALL, sets, 4, &h);
 	if (n < 0)
 		return n;
 	bool found = false;
@@ -65,6 +67,9 @@ static int insert_rrset(struct kr_request *req, const kr_rrset_t *rr, const kr_r
 	if (ret != 0)
 		return ret;
 	ret = cache_put(provider, w, 1, now);
+	struct cache_reqdata *r = cache_reqdata(provider, req);
+	if (r)   /* the name has an entry now */
+		cache_memo_forget(&r->memo, w->key, w->klen - 3);
 	return ret < 0 ? ret : ret == 0 ? -EPERM : 0;
 }
 

@@ -2,7 +2,11 @@
 /*
  * The validate plugin's crypto backend: signature verification and digests
  * for DNSSEC. One implementation is linked in, chosen at configure time
- * (crypto_openssl.c; crypto_mbedtls.c is a follow-up).
+ * (--with-crypto): crypto_openssl.c (OpenSSL 3 libcrypto, the default) or
+ * crypto_mbedtls.c (mbed TLS 2.28, with nettle's hogweed for EdDSA). Both
+ * support the same algorithms (5, 7, 8, 10, 13-16) and DS digests (1, 2, 4)
+ * and give the same results; tests/unit/plugins/validate/test_dnssec.c runs
+ * against each (scripts/test.sh), tests/bench/verify.c times them.
  *
  * Usage:
  *   int r = validate_crypto_verify(13, key, keylen, data, datalen, sig, siglen);

@@ -1076,8 +1076,10 @@ static enum kr_layer_state validate_finalize(struct kr_layer_ctx *ctx)
 	struct kr_request *req = ctx->req;
 	kr_pkt_t *a = req->answer;
 	const kr_pkt_t *q = req->qsource.packet;
+	/* Internal requests (resolve() from Lua: ta_update, tools) always learn the verdict. */
 	bool secure = ctx->state == KR_STATE_DONE && q &&
-		      ((q->opt && kr_edns_do(q->opt)) || kr_pkt_flag(q, KR_PKT_AD)) &&
+		      ((q->opt && kr_edns_do(q->opt)) || kr_pkt_flag(q, KR_PKT_AD) ||
+		       (req->qsource.flags & KR_REQ_INTERNAL)) &&
 		      validate_chain_secure(req, ctx->plugin);
 	kr_pkt_set_flag(a, KR_PKT_AD, secure);
 	struct req_state *r = kr_request_data(req, ctx->plugin);

@@ -149,11 +149,22 @@ static void validate_deinit_cb(struct kr_plugin *self)
 	kr_plugin_set_data(self, NULL);
 }
 
+/** The compiled-in root anchors, as record lines (to start a key file). */
+static char *prop_ta_builtin(struct kr_plugin *self, const char *args)
+{
+	(void)self; (void)args;
+	json_t *a = json_array();
+	for (size_t i = 0; i < sizeof(root_anchors) / sizeof(root_anchors[0]); ++i)
+		json_array_append_new(a, json_string(root_anchors[i]));
+	return json_out(a);
+}
+
 static const struct kr_plugin_prop validate_props[] = {
 	{ "ta_add", prop_ta_add, "add a trust anchor: a DS or DNSKEY record line" },
 	{ "ta_remove", prop_ta_remove, "remove the trust anchors of a name" },
 	{ "ta_negative", prop_ta_negative, "set the negative trust anchors (a list of names)" },
 	{ "ta_summary", prop_ta_summary, "the trust anchors and negative trust anchors" },
+	{ "ta_builtin", prop_ta_builtin, "the compiled-in root anchors as record lines" },
 	{ NULL, NULL, NULL },
 };
 

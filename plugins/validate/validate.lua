@@ -28,25 +28,79 @@ function ta.summary()
 	return V.ta_summary()
 end
 
--- A zone-file style key file: DS/DNSKEY records, ';' comments, ( ) continuations.
-function ta.add_file(path, readonly)
+-- RFC 5011 timers (ms, like the units: 30 * day); see ta_update.lua.
+ta.hold_down_time = 30 * 24 * 3600 * 1000
+ta.refresh_time = nil
+ta.keep_removed = 0
+
+-- The records of a zone-file style key file: DS/DNSKEY lines, ';' comments,
+-- ( ) continuations; RFC 5011 states kept in comments (;;state=N ;;lastchange=T).
+local function read_keyfile(path)
 	local f, err = io.open(path, 'r')
 	if not f then
-		error(string.format('[ta] cannot read trust anchor file %s: %s', path, tostring(err)))
+		return nil, err
 	end
 	local text = f:read('*a')
 	f:close()
-	text = text:gsub(';[^\n]*', '')
-	text = text:gsub('%b()', function (s) return s:sub(2, -2):gsub('\n', ' ') end)
-	local n = 0
+	text = text:gsub('%b()', function (p) return p:sub(2, -2):gsub('\n', ' ') end)
+	local records = {}
 	for line in text:gmatch('[^\n]+') do
-		if line:match('%sDS%s') or line:match('%sDNSKEY%s') then
-			V.ta_add(line)
+		local data = line:gsub(';.*$', '')
+		if data:match('%sDS%s') or data:match('%sDNSKEY%s') then
+			table.insert(records, { line = data, state = tonumber(line:match(';;state=(%d+)')),
+			                        since = tonumber(line:match(';;lastchange=(%d+)')) })
+		end
+	end
+	return records
+end
+
+--- add_file(path[, readonly]): the anchors of one domain from a key file. Unless
+--- readonly, ta_update (when loaded) keeps it current (RFC 5011) and a missing
+--- file is created from the compiled-in root anchors.
+function ta.add_file(path, readonly)
+	local records, err = read_keyfile(path)
+	if not records and not readonly then
+		local f = io.open(path, 'w')
+		if not f then
+			error(string.format('[ta] cannot read trust anchor file %s: %s', path, tostring(err)))
+		end
+		f:write('; the root trust anchors compiled into kresd; check them against\n')
+		f:write('; https://data.iana.org/root-anchors/root-anchors.xml\n')
+		for _, line in ipairs(V.ta_builtin()) do
+			f:write(line .. '\n')
+		end
+		f:close()
+		io.stderr:write(string.format('[ta] warning: %s did not exist: created from the compiled-in ' ..
+			'root anchors (KSK-2017, KSK-2024); verify them against ' ..
+			'https://data.iana.org/root-anchors/root-anchors.xml\n', path))
+		records = read_keyfile(path)
+	end
+	if not records then
+		error(string.format('[ta] cannot read trust anchor file %s: %s', path, tostring(err)))
+	end
+	local owner
+	local n = 0
+	for _, r in ipairs(records) do
+		if not owner then
+			V.ta_remove(r.line:match('^%s*(%S+)'))   -- the file replaces the domain's anchors
+		end
+		local o = r.line:match('^%s*(%S+)')
+		if owner and o:lower() ~= owner then
+			error(string.format('[ta] %s: anchors of more than one domain (%s, %s)', path, owner, o))
+		end
+		owner = o:lower()
+		-- Keys still waiting (AddPend) or revoked/removed are no anchors (RFC 5011).
+		if not r.state or r.state == 2 or r.state == 3 then
+			V.ta_add(r.line)
 			n = n + 1
 		end
 	end
 	if n == 0 then
 		error(string.format('[ta] no DS or DNSKEY record in %s', path))
+	end
+	local updater = rawget(_G, 'ta_update')
+	if not readonly and type(updater) == 'table' and updater.manage then
+		updater.manage(owner, path, records)
 	end
 	return true
 end

@@ -13,6 +13,10 @@
 
 static int failures;
 
+/* Signatures of functions added within ABI 1 (a plugin calling one needs a kresd that has it). */
+_Static_assert(__builtin_types_compatible_p(__typeof__(kr_net_tcp_idle_ms), uint32_t (void)),
+	       "kr_net_tcp_idle_ms() changed its signature: bump KR_PLUGIN_ABI");
+
 #define SIZE(type, expected) check(#type, "sizeof", sizeof(type), expected)
 #define OFF(type, field, expected) check(#type, #field, offsetof(type, field), expected)
 

@@ -66,6 +66,7 @@ FAKETIME_LIB = os.environ.get('KRESD_FAKETIME_LIB',
 SELF4, CLIENT4 = '127.66.0.53', '127.66.0.1'
 SELF6, CLIENT6 = 'fd00:6b72:6573::53', 'fd00:6b72:6573::1'
 QUERY_TIMEOUT = float(os.environ.get('KRESD_SCENARIO_QUERY_TIMEOUT', '10'))   # generous: CI machines are shared
+RESEND = 3.0   # seconds before a QUERY step's query is sent again
 START_TIMEOUT = 5.0
 
 
@@ -733,14 +734,22 @@ class Case:
                     msg = entry.message
                     msg.id = random.randint(0, 65535)
                     wire = msg.to_wire()
-                    s.send(wire)
-                    s.settimeout(QUERY_TIMEOUT)
-                    try:
-                        data = s.recv(65535)
-                    except socket.timeout:
-                        return StepFailure(where, 'no answer from kresd within %g s' % QUERY_TIMEOUT)
-                    except OSError as ex:
-                        return StepFailure(where, 'receiving the answer: %s' % ex)
+                    # Sent again every RESEND s, as a stub resolver would: UDP may drop it
+                    # (a burst of RAW steps can fill kresd's receive buffer).
+                    data = None
+                    deadline = time.monotonic() + QUERY_TIMEOUT
+                    while data is None:
+                        left = deadline - time.monotonic()
+                        if left <= 0:
+                            return StepFailure(where, 'no answer from kresd within %g s' % QUERY_TIMEOUT)
+                        s.send(wire)
+                        s.settimeout(min(RESEND, left))
+                        try:
+                            data = s.recv(65535)
+                        except socket.timeout:
+                            continue
+                        except OSError as ex:
+                            return StepFailure(where, 'receiving the answer: %s' % ex)
                 try:
                     answer = dns.message.from_wire(data, one_rr_per_rrset=True)
                 except Exception as ex:

@@ -192,6 +192,24 @@ START_TEST(load_global_form)
 }
 END_TEST
 
+START_TEST(load_without_layer)
+{
+	/* a module driven by events only: no layer, so nothing runs per request */
+	write_file("eventmod.lua", "return { init = function (m) m.ready = true end }\n");
+	write_file("layermod.lua", "return { layer = {} }\n");
+	ck_lua("modules.load('eventmod') and eventmod.ready");
+	ck_lua("modules.load('layermod')");
+	struct kr_plugin *p = kr_loader_find(&the_daemon.ctx, "eventmod");
+	ck_assert_ptr_nonnull(p);
+	ck_assert(kr__config_is_lua_module(p));
+	ck_assert_ptr_null(p->api->layer);
+	p = kr_loader_find(&the_daemon.ctx, "layermod");
+	ck_assert_ptr_nonnull(p);
+	ck_assert_ptr_nonnull(p->api->layer);
+	ck_lua("modules.unload('eventmod') and eventmod == nil");
+}
+END_TEST
+
 START_TEST(load_precedence)
 {
 	ck_ok("modules.load('hints')");
@@ -369,6 +387,7 @@ int main(void)
 	TCase *tc = tcase(s, "kr__config_load_lua_module");
 	tcase_add_test(tc, load_basic);
 	tcase_add_test(tc, load_global_form);
+	tcase_add_test(tc, load_without_layer);
 	tcase_add_test(tc, load_precedence);
 	tcase_add_test(tc, load_so_first);
 	tcase_add_test(tc, load_errors);

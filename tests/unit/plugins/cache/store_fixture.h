@@ -59,7 +59,8 @@ static inline int get_a(const char *name, uint32_t now, uint32_t *ttl)
 {
 	uint8_t owner[KR_DNAME_MAXLEN];
 	struct cache_set sets[4];
-	int n = cache_peek(c, mm, test_name(owner, name), KR_TYPE_A, CACHE_KIND_RR, 0, now, sets, 4, NULL);
+	int n = cache_peek(c, NULL, mm, test_name(owner, name), KR_TYPE_A, CACHE_KIND_RR, 0, now,
+			   CACHE_PEEK_STORE, sets, 4, NULL);
 	if (n <= 0)
 		return -1;
 	if (ttl)
