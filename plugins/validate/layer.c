@@ -690,6 +690,10 @@ static enum kr_layer_state judge(struct kr_layer_ctx *ctx, struct kr_query *qry,
 	}
 	if (st == Z_BOGUS)
 		return bogus(ctx, qry, qs, EDE_BOGUS, "the zone's keys are bogus", zone);
+	/* A key set fetched anew is judged by the DS or anchor, not by the keys cached
+	 * before: after a KSK roll only the new key may sign it (RFC 5011 refreshes). */
+	if (key_q && st == Z_SECURE && !(qry->flags & KR_QF_CACHED) && z && (z->ds || z->anchor_keys))
+		st = Z_DS;
 	if (key_q && st == Z_DS) {
 		int k;
 		for (k = 0; k < n; ++k)
