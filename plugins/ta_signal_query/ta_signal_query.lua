@@ -8,23 +8,17 @@ if type(M) ~= 'table' then
 end
 M.interval = 24 * 3600 * 1000
 
-local function send(ev)
-	-- Unloaded (or loaded again) meanwhile: this timer has no more work.
+-- Each timer is a one-shot one that arms the next: after modules.unload()
+-- (or a new load, with its own table) the chain ends.
+local function schedule()
 	if rawget(_G, 'ta_signal_query') ~= M then
-		if ev then event.cancel(ev) end
 		return
 	end
 	local qname = M.qname()
 	if qname then
 		resolve(qname, kres.type.NULL, kres.class.IN)
 	end
-end
-
-local function schedule(ev)
-	send(ev)
-	if rawget(_G, 'ta_signal_query') == M then
-		event.after(M.interval, schedule)
-	end
+	event.after(M.interval, schedule)
 end
 
 event.after(0, schedule)

@@ -169,6 +169,19 @@ def test_ta_signal_query(resolver, net):
     assert name in out, out
 
 
+def test_ta_signal_query_unloaded(resolver, net):
+    """modules.unload('ta_signal_query') in the config: nothing is sent, and no error."""
+    before = root_null_queries(net)
+    k = resolver("modules.load('ta_signal_query')\nmodules.unload('ta_signal_query')\n"
+                 "modules.load('detect_time_skew')\nmodules.unload('detect_time_skew')\n")
+    r = ask(k, 'www.ec.lab.', 'A')
+    assert r.rcode() == NOERROR
+    time.sleep(1)
+    assert root_null_queries(net) == before
+    assert 'callback failed' not in k.stderr() and 'attempt to' not in k.stderr(), k.stderr()[-3000:]
+    assert 'system clock' not in k.stderr() and 'within the validity' not in k.stderr()
+
+
 def test_ta_signal_query_no_anchor(kresd, net):
     """Without a root trust anchor nothing is sent."""
     before = root_null_queries(net)
