@@ -62,6 +62,17 @@ def control(k, cmd, timeout=5.0):
     return out.decode(errors='replace')
 
 
+def test_defaults(resolver, net):
+    """ta_sentinel, ta_signal_query and detect_time_skew are loaded by default, bogus_log is not."""
+    k = resolver()
+    loaded = control(k, "table.concat(modules.list(), ' ')").split()
+    for name in ('ta_sentinel', 'ta_signal_query', 'detect_time_skew'):
+        assert name in loaded, loaded
+    assert 'bogus_log' not in loaded
+    r = ask(k, sentinel('is', other_keytag(net)), 'A')
+    assert r.rcode() == SERVFAIL, describe(r)
+
+
 # --- ta_sentinel (RFC 8509) -----------------------------------------------------------
 
 def sentinel(kind, tag, zone='ec.lab.'):
