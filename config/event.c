@@ -93,6 +93,7 @@ static int schedule(lua_State *L, uint64_t after, uint64_t repeat)
 	struct lua_event *ev = event_new(L, 2);
 	uv_timer_init(the_daemon.loop, &ev->h.timer);
 	ev->h.timer.data = ev;
+	uv_update_time(ev->h.timer.loop);   /* timers count from the loop's cached time: make it now */
 	uv_timer_start(&ev->h.timer, event_cb, after, repeat);
 	lua_pushinteger(L, ev->id);
 	return 1;
@@ -157,6 +158,7 @@ static int l_event_reschedule(lua_State *L)
 	bool ok = ev && !ev->is_poll;
 	if (ok) {
 		uint64_t repeat = uv_timer_get_repeat(&ev->h.timer) ? (ms ? ms : 1) : 0;
+		uv_update_time(ev->h.timer.loop);
 		ok = uv_timer_start(&ev->h.timer, event_cb, ms, repeat) == 0;
 	}
 	lua_pushboolean(L, ok);

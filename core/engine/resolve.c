@@ -142,6 +142,27 @@ static bool answer_has_type(const kr_pkt_t *resp, uint16_t qtype)
  * when a CNAME chain ends in NODATA) its authority section (SOA and proofs).
  * AA stays only on answers made inside kresd (local data).
  */
+/**
+ * reorder_RR(true): the RR set with its records rotated by a random count, a
+ * copy from the request's arena (only when the user asked for it).
+ */
+static const kr_rrset_t *rotated(struct kr_request *req, const kr_rrset_t *rr)
+{
+	uint16_t n = rr->rrs.count;
+	uint16_t k = n > 1 ? (uint16_t)(kr_rand32() % n) : 0;
+	const struct kr_rdata *at = k ? kr_rdataset_at(&rr->rrs, k) : NULL;
+	kr_rrset_t *c = at ? kr_mm_alloc(req->pool, sizeof(*c)) : NULL;
+	uint8_t *d = c ? kr_mm_alloc(req->pool, rr->rrs.size) : NULL;
+	if (!d)
+		return rr;
+	size_t off = (size_t)((const uint8_t *)at - rr->rrs.data);
+	*c = *rr;
+	memcpy(d, rr->rrs.data + off, rr->rrs.size - off);
+	memcpy(d + rr->rrs.size - off, rr->rrs.data, off);
+	c->rrs.data = d;
+	return c;
+}
+
 /** NSEC, NSEC3, or an RRSIG over one of them. */
 static bool is_denial(const kr_rrset_t *rr)
 {
@@ -181,6 +202,8 @@ static int answer_copy(struct kr_request *req, const kr_pkt_t *resp, uint16_t qt
 			if (!dnssec && rr->type != qtype && (rr->type == KR_TYPE_RRSIG || rr->type == KR_TYPE_NSEC ||
 							     rr->type == KR_TYPE_NSEC3))
 				continue;
+			if (local && s == KR_SECTION_ANSWER && (req->options & KR_QF_REORDER_RR))
+				rr = rotated(req, rr);   /* answered from the cache: vary the order */
 			int ret = kr_pkt_put(a, rr);
 			if (ret != 0)
 				return ret;

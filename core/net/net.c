@@ -51,6 +51,18 @@ int kr_net_parse_addr(const char *addr, uint16_t port, union kr_sockaddr *sa)
 	return 0;
 }
 
+bool kr__net_addr_eq(const union kr_sockaddr *a, const struct sockaddr *b)
+{
+	if (a->ip.sa_family != b->sa_family)
+		return false;
+	if (b->sa_family == AF_INET) {
+		const struct sockaddr_in *b4 = (const struct sockaddr_in *)b;
+		return a->ip4.sin_port == b4->sin_port && a->ip4.sin_addr.s_addr == b4->sin_addr.s_addr;
+	}
+	const struct sockaddr_in6 *b6 = (const struct sockaddr_in6 *)b;
+	return a->ip6.sin6_port == b6->sin6_port && memcmp(&a->ip6.sin6_addr, &b6->sin6_addr, 16) == 0;
+}
+
 const char *kr_net_addr_str(const union kr_sockaddr *sa, char *dst, size_t len)
 {
 	if (sa->ip.sa_family == AF_INET)

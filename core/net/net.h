@@ -89,3 +89,5 @@ int kr_net_close(struct kr_net *net, const char *addr, uint16_t port);
 int kr_net_parse_addr(const char *addr, uint16_t port, union kr_sockaddr *sa);
 /** Print sa as text without the port. @return dst. */
 const char *kr_net_addr_str(const union kr_sockaddr *sa, char *dst, size_t len);
+/** Are a and b (IPv4 or IPv6) the same address and port? Other families never are. */
+bool kr__net_addr_eq(const union kr_sockaddr *a, const struct sockaddr *b);

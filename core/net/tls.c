@@ -26,6 +26,17 @@ const mbedtls_ecp_group_id kr__tls_curves[] = {
 	MBEDTLS_ECP_DP_CURVE25519, MBEDTLS_ECP_DP_SECP256R1, MBEDTLS_ECP_DP_SECP384R1, MBEDTLS_ECP_DP_NONE
 };
 
+/** ECDHE key exchange with AEAD ciphers only (RFC 7525 section 4.2). */
+static const int suites[] = {
+	MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+	MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+	MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+	MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+	0
+};
+
 static mbedtls_entropy_context entropy;
 static mbedtls_ctr_drbg_context drbg;
 static bool rng_ready;
@@ -44,6 +55,15 @@ mbedtls_ctr_drbg_context *kr__tls_rng(void)
 	}
 	rng_ready = true;
 	return &drbg;
+}
+
+void kr__tls_conf_common(mbedtls_ssl_config *conf, mbedtls_ctr_drbg_context *rng)
+{
+	mbedtls_ssl_conf_rng(conf, mbedtls_ctr_drbg_random, rng);
+	mbedtls_ssl_conf_min_version(conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
+	mbedtls_ssl_conf_ciphersuites(conf, suites);
+	mbedtls_ssl_conf_curves(conf, kr__tls_curves);
+	mbedtls_ssl_conf_renegotiation(conf, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
 }
 
 void kr__tls_after_fork(int fork_id)

@@ -46,6 +46,12 @@ struct kr_tls_stream {
 /** The process-wide random generator (seeded on first use). @return it or NULL. */
 mbedtls_ctr_drbg_context *kr__tls_rng(void);
 /**
+ * What servers and clients share in their configuration (after mbedtls_ssl_config_defaults()):
+ * TLS 1.2 and later, ECDHE with AEAD ciphers only (RFC 7525 section 4.2) over kr__tls_curves,
+ * no renegotiation, random numbers from rng.
+ */
+void kr__tls_conf_common(mbedtls_ssl_config *conf, mbedtls_ctr_drbg_context *rng);
+/**
  * Reseed the generator in a new fork from fresh entropy, so that no two
  * processes draw the same TLS randoms and keys. No-op when never seeded.
  */

@@ -17,17 +17,6 @@
 
 #define TICKET_LIFETIME_S 3600
 
-/** ECDHE key exchange with AEAD ciphers only (RFC 7525 section 4.2). */
-static const int server_suites[] = {
-	MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-	MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-	MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-	MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-	MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-	MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-	0
-};
-
 static struct kr_tls_creds *creds_new(void)
 {
 	struct kr_tls_creds *c = calloc(1, sizeof(*c));
@@ -80,11 +69,7 @@ static int creds_setup(struct kr_tls_creds *c, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot set up the TLS server: %s", kr__tls_strerror(ret, e, sizeof(e)));
 		return -EINVAL;
 	}
-	mbedtls_ssl_conf_rng(&c->conf, mbedtls_ctr_drbg_random, rng);
-	mbedtls_ssl_conf_min_version(&c->conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
-	mbedtls_ssl_conf_ciphersuites(&c->conf, server_suites);
-	mbedtls_ssl_conf_curves(&c->conf, kr__tls_curves);
-	mbedtls_ssl_conf_renegotiation(&c->conf, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
+	kr__tls_conf_common(&c->conf, rng);
 	mbedtls_ssl_conf_session_tickets_cb(&c->conf, mbedtls_ssl_ticket_write, mbedtls_ssl_ticket_parse,
 					    &c->tickets);
 	ret = kr__tls_spki_pin(&c->crt, c->pin);

@@ -9,38 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <kres/tls.h>
+#include "core/net/net.h"
 #include "core/net/tls.h"
 
 #define SYSTEM_CA_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
 
-static const int client_suites[] = {
-	MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-	MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-	MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-	MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-	MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-	MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-	0
-};
-
 static struct kr_tls_upstream *upstreams;
-
-static bool same_sa(const union kr_sockaddr *a, const struct sockaddr *b)
-{
-	if (a->ip.sa_family != b->sa_family)
-		return false;
-	if (b->sa_family == AF_INET) {
-		const struct sockaddr_in *b4 = (const struct sockaddr_in *)b;
-		return a->ip4.sin_port == b4->sin_port && a->ip4.sin_addr.s_addr == b4->sin_addr.s_addr;
-	}
-	const struct sockaddr_in6 *b6 = (const struct sockaddr_in6 *)b;
-	return a->ip6.sin6_port == b6->sin6_port && memcmp(&a->ip6.sin6_addr, &b6->sin6_addr, 16) == 0;
-}
 
 struct kr_tls_upstream *kr__tls_upstream_find(const struct sockaddr *addr)
 {
 	for (struct kr_tls_upstream *u = upstreams; u; u = u->next)
-		if (same_sa(&u->addr, addr))
+		if (kr__net_addr_eq(&u->addr, addr))
 			return u;
 	return NULL;
 }
@@ -136,11 +115,7 @@ int kr_tls_upstream_set(const struct sockaddr *addr, const char *hostname, const
 		ret = -EINVAL;
 		goto fail;
 	}
-	mbedtls_ssl_conf_rng(&u->conf, mbedtls_ctr_drbg_random, rng);
-	mbedtls_ssl_conf_min_version(&u->conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
-	mbedtls_ssl_conf_ciphersuites(&u->conf, client_suites);
-	mbedtls_ssl_conf_curves(&u->conf, kr__tls_curves);
-	mbedtls_ssl_conf_renegotiation(&u->conf, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
+	kr__tls_conf_common(&u->conf, rng);
 	if (u->check_ca) {
 		mbedtls_ssl_conf_authmode(&u->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
 		mbedtls_ssl_conf_ca_chain(&u->conf, &u->ca, NULL);
@@ -150,7 +125,7 @@ int kr_tls_upstream_set(const struct sockaddr *addr, const char *hostname, const
 	}
 	/* Replace an earlier setting for the address; its users keep their reference. */
 	for (struct kr_tls_upstream **pu = &upstreams; *pu; pu = &(*pu)->next) {
-		if (same_sa(&(*pu)->addr, addr)) {
+		if (kr__net_addr_eq(&(*pu)->addr, addr)) {
 			struct kr_tls_upstream *old = *pu;
 			*pu = old->next;
 			kr__tls_upstream_unref(old);

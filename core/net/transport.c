@@ -15,6 +15,7 @@
 #include <string.h>
 #include <mbedtls/x509.h>
 #include "core/daemon/daemon.h"
+#include "core/net/net.h"
 #include "core/net/tls.h"
 #include "core/net/worker-impl.h"
 
@@ -46,18 +47,6 @@ static struct kr_up_conn *up_conns;
 static void handle_free_cb(uv_handle_t *h)
 {
 	free(h);
-}
-
-static bool same_addr(const union kr_sockaddr *a, const struct sockaddr *b)
-{
-	if (a->ip.sa_family != b->sa_family)
-		return false;
-	if (b->sa_family == AF_INET) {
-		const struct sockaddr_in *b4 = (const struct sockaddr_in *)b;
-		return a->ip4.sin_port == b4->sin_port && a->ip4.sin_addr.s_addr == b4->sin_addr.s_addr;
-	}
-	const struct sockaddr_in6 *b6 = (const struct sockaddr_in6 *)b;
-	return a->ip6.sin6_port == b6->sin6_port && memcmp(&a->ip6.sin6_addr, &b6->sin6_addr, 16) == 0;
 }
 
 static void conn_close(struct kr_up_conn *c);
@@ -190,7 +179,7 @@ static void up_recv_cb(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 	}
 	const union kr_sockaddr *server = &t->req.current_query->ns_addr[t->ns_index];
 	kr_pkt_t *reply = NULL;
-	if (addr && same_addr(server, addr) && !(flags & UV_UDP_PARTIAL))
+	if (addr && kr__net_addr_eq(server, addr) && !(flags & UV_UDP_PARTIAL))
 		reply = reply_take(t, (const uint8_t *)buf->base, (size_t)nread);
 	if (!reply) {
 		++the_daemon.stats.dropped;   /* spoofed or stale: keep waiting */
@@ -515,7 +504,7 @@ static int conn_tls_init(struct kr_up_conn *c, const union kr_sockaddr *sa)
 static struct kr_up_conn *conn_get(const union kr_sockaddr *sa, bool tls)
 {
 	for (struct kr_up_conn *c = up_conns; c; c = c->next)
-		if (same_addr(&c->addr, &sa->ip) && (c->tls != NULL) == tls)
+		if (kr__net_addr_eq(&c->addr, &sa->ip) && (c->tls != NULL) == tls)
 			return c;
 	struct kr_up_conn *c = calloc(1, sizeof(*c));
 	if (!c)

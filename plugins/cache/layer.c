@@ -174,9 +174,18 @@ static int put_sets(kr_pkt_t *pkt, struct cache_set *sets, int n, uint8_t sec, b
 	return 0;
 }
 
+/** Tell the validator what the served entry was when stored: validated, or proven insecure. */
+static void mark_rank(struct kr_query *qry, uint8_t rank)
+{
+	if (rank & KR_RANK_SECURE)
+		qry->flags |= KR_QF_DNSSEC_VALIDATED;
+	else if (rank & KR_RANK_INSECURE)
+		qry->flags |= KR_QF_DNSSEC_INSECURE;
+}
+
 /** Make pkt the answer (rcode, sections) from sets. */
 static enum kr_layer_state answer(struct cache *c, struct kr_layer_ctx *ctx, kr_pkt_t *pkt,
-				  struct cache_set *sets, int n, uint16_t rcode)
+				  struct cache_set *sets, int n, uint16_t rcode, uint8_t rank)
 {
 	struct kr_query *qry = ctx->req->current_query;
 	bool dnssec = want_dnssec(ctx->req, qry);
@@ -194,13 +203,14 @@ static enum kr_layer_state answer(struct cache *c, struct kr_layer_ctx *ctx, kr_
 		return ctx->state;
 	}
 	qry->flags |= KR_QF_CACHED;
+	mark_rank(qry, rank);
 	++c->stats.hit;
 	return KR_STATE_DONE;
 }
 
 /** A CNAME at the name: the chain goes on from its target. */
 static enum kr_layer_state follow(struct cache *c, struct kr_layer_ctx *ctx,
-				  struct cache_set *sets, int n)
+				  struct cache_set *sets, int n, uint8_t rank)
 {
 	struct kr_request *req = ctx->req;
 	struct kr_query *qry = req->current_query;
@@ -230,6 +240,7 @@ static enum kr_layer_state follow(struct cache *c, struct kr_layer_ctx *ctx,
 	if (!target)
 		return KR_STATE_FAIL;
 	qry->flags |= KR_QF_CACHED;
+	mark_rank(qry, rank);
 	if (!kr_rplan_push_cname(&req->rplan, qry, target))
 		return KR_STATE_FAIL;
 	++c->stats.hit;
@@ -276,18 +287,19 @@ enum kr_layer_state cache_produce(struct cache *c, struct kr_layer_ctx *ctx, kr_
 			memo = r ? &r->memo : NULL;
 		}
 		for (unsigned i = 0; i < nlook; ++i) {
+			struct cache_entry_hdr h;
 			int n = peek_key(c, memo, req->pool, key, plen, look[i].type, look[i].kind,
-					 look[i].min_base, now, where, sets, MAX_SETS, NULL);
+					 look[i].min_base, now, where, sets, MAX_SETS, &h);
 			if (n == -EIO)
 				goto miss;
 			if (n <= 0)
 				continue;
 			if (look[i].kind == CACHE_KIND_NXDOMAIN)
-				return answer(c, ctx, pkt, sets, n, KR_RCODE_NXDOMAIN);
+				return answer(c, ctx, pkt, sets, n, KR_RCODE_NXDOMAIN, h.rank);
 			if (look[i].kind == CACHE_KIND_RR && look[i].type == KR_TYPE_CNAME &&
 			    qry->stype != KR_TYPE_CNAME)
-				return follow(c, ctx, sets, n);
-			return answer(c, ctx, pkt, sets, n, KR_RCODE_NOERROR);
+				return follow(c, ctx, sets, n, h.rank);
+			return answer(c, ctx, pkt, sets, n, KR_RCODE_NOERROR, h.rank);
 		}
 	}
 miss:

@@ -71,7 +71,7 @@ struct qry_state {
 	enum qresult result;
 };
 
-struct set { kr_rrset_t rr; kr_rrset_t sigs; int section; };
+struct set { kr_rrset_t rr; kr_rrset_t sigs; int section; bool verified; };
 
 static struct req_state *req_get(struct kr_layer_ctx *ctx)
 {
@@ -614,24 +614,33 @@ static const uint8_t *proof_zone(const struct set *s, int n, const uint8_t *targ
 	return NULL;
 }
 
-/** Were all the answer's RR sets stored as proven insecure (by an earlier validation)? */
-static bool cached_insecure(struct kr_request *req, const struct set *s, int n)
+/**
+ * The verdict on an answer; a secure one has its verified answer RR sets
+ * stored with the SECURE rank (only now: a set whose signature verified can
+ * still belong to an answer found bogus, e.g. an unproven wildcard expansion).
+ */
+static void verdict(struct kr_request *req, struct kr_query *qry, struct qry_state *qs,
+		    const struct set *s, int n, bool secure)
 {
+	mark(qry, qs, secure ? Q_SECURE : Q_INSECURE);
 	const struct kr_cache_api *c = kr_service_get(KR_SERVICE_CACHE);
-	if (!c || c->size < KR_CACHE_API_HAS(peek_rrset))
-		return false;
-	int seen = 0;
+	if (!secure || !c || c->size < KR_CACHE_API_HAS(insert_rrset) || (qry->flags & KR_QF_NO_CACHE))
+		return;
+	uint32_t now = (uint32_t)time(NULL);
 	for (int i = 0; i < n; ++i) {
-		if (s[i].section != KR_SECTION_ANSWER)
+		if (!s[i].verified || s[i].section != KR_SECTION_ANSWER)
 			continue;
-		kr_rrset_t rr;
-		uint8_t rank = 0;
-		if (c->peek_rrset(req, s[i].rr.owner, s[i].rr.type, &rr, NULL, &rank) != 0 ||
-		    !(rank & KR_RANK_INSECURE))
-			return false;
-		++seen;
+		/* Not kept (as validated) past the signatures' expiration (RFC 4035 5.3.3). */
+		kr_rrset_t rr = s[i].rr;
+		for (const struct kr_rdata *rd = kr_rdataset_first(&s[i].sigs.rrs); rd;
+		     rd = kr_rdataset_next(&s[i].sigs.rrs, rd)) {
+			struct validate_rrsig p;
+			if (validate_rrsig_parse(rd, &p) == 0 && (int32_t)(p.expiration - now) >= 0 &&
+			    p.expiration - now < rr.ttl)
+				rr.ttl = p.expiration - now;
+		}
+		c->insert_rrset(req, &rr, &s[i].sigs, KR_RANK_SECURE | KR_RANK_AUTH_ANSWER);
 	}
-	return seen > 0;
 }
 
 /**
@@ -671,8 +680,10 @@ static enum kr_layer_state judge(struct kr_layer_ctx *ctx, struct kr_query *qry,
 	}
 	struct zone *z = NULL;
 	bool key_q = qry->stype == KR_TYPE_DNSKEY && kr_dname_eq(qry->sname, zone);
-	if ((qry->flags & KR_QF_CACHED) && cached_insecure(req, s, n)) {
-		mark(qry, qs, Q_INSECURE);   /* judged insecure when it was stored */
+	if ((qry->flags & KR_QF_CACHED) && !qs->mine && !ans->link &&
+	    (qry->flags & (KR_QF_DNSSEC_VALIDATED | KR_QF_DNSSEC_INSECURE))) {
+		/* The cache served what was judged when it was stored: not checked again. */
+		mark(qry, qs, (qry->flags & KR_QF_DNSSEC_VALIDATED) ? Q_SECURE : Q_INSECURE);
 		return ctx->state;
 	}
 	enum zstate st = trust_of(ctx, r, zone, &z);
@@ -779,8 +790,7 @@ static enum kr_layer_state judge(struct kr_layer_ctx *ctx, struct kr_query *qry,
 			snprintf(why, sizeof(why), "%s %s: %s", o, t, ret == -ENOENT ? "no RRSIG" : "no valid RRSIG");
 			return bogus(ctx, qry, qs, sigs_ede(&s[i].sigs, r->now), why, zone);
 		}
-		if (have_c && s[i].section == KR_SECTION_ANSWER && !(qry->flags & KR_QF_NO_CACHE))
-			c->insert_rrset(req, rr, &s[i].sigs, KR_RANK_SECURE | KR_RANK_AUTH_ANSWER);
+		s[i].verified = true;
 	}
 	/* What the answer says, and what the proofs of non-existence prove. */
 	struct validate_denial_ctx d;
@@ -797,7 +807,7 @@ static enum kr_layer_state judge(struct kr_layer_ctx *ctx, struct kr_query *qry,
 	}
 	if (ans->link) {
 		/* The link itself is proven; where it leads is judged with the next sub-query. */
-		mark(qry, qs, proven ? Q_SECURE : Q_INSECURE);
+		verdict(req, qry, qs, s, n, proven);
 		return ctx->state;
 	}
 	const uint8_t *target = qry->stype == KR_TYPE_CNAME ? qry->sname : chain_target(s, n, qry->sname);
@@ -833,7 +843,7 @@ static enum kr_layer_state judge(struct kr_layer_ctx *ctx, struct kr_query *qry,
 			if (!child->ds)
 				return bogus(ctx, qry, qs, EDE_BOGUS, "no DS in the answer", zone);
 			child->state = Z_DS;
-			mark(qry, qs, Q_SECURE);
+			verdict(req, qry, qs, s, n, true);
 			return ctx->state;
 		}
 		if (rcode != KR_RCODE_NOERROR || e == VALIDATE_DENIAL_MISSING)
@@ -849,13 +859,13 @@ static enum kr_layer_state judge(struct kr_layer_ctx *ctx, struct kr_query *qry,
 		return ctx->state;
 	}
 	if (key_q) {
-		mark(qry, qs, Q_SECURE);
+		verdict(req, qry, qs, s, n, true);
 		return ctx->state;
 	}
 	if (e == VALIDATE_DENIAL_MISSING)
 		return bogus(ctx, qry, qs, EDE_NSEC_MISSING, rcode == KR_RCODE_NXDOMAIN ? "no proof that the name does not exist" :
 					   "no proof that the type does not exist", zone);
-	mark(qry, qs, proven && e == VALIDATE_DENIAL_PROVEN ? Q_SECURE : Q_INSECURE);
+	verdict(req, qry, qs, s, n, proven && e == VALIDATE_DENIAL_PROVEN);
 	return ctx->state;
 }
 
@@ -1034,16 +1044,6 @@ static enum kr_layer_state validate_checkout(struct kr_layer_ctx *ctx, kr_pkt_t 
 	return ctx->state;
 }
 
-/** Was the cached RR set of name and type stored validated? */
-static bool cached_secure(struct kr_request *req, const uint8_t *name, uint16_t type)
-{
-	const struct kr_cache_api *c = kr_service_get(KR_SERVICE_CACHE);
-	kr_rrset_t rr;
-	uint8_t rank = 0;
-	return c && c->size >= KR_CACHE_API_HAS(peek_rrset) &&
-	       c->peek_rrset(req, name, type, &rr, NULL, &rank) == 0 && (rank & KR_RANK_SECURE);
-}
-
 bool validate_chain_secure(const struct kr_request *req, const struct kr_plugin *self)
 {
 	if (req->options & KR_QF_DNSSEC_CD)
@@ -1060,7 +1060,7 @@ bool validate_chain_secure(const struct kr_request *req, const struct kr_plugin 
 		 * cache followed by itself counts when it was stored validated. */
 		secure = qs && qs->result == Q_SECURE;
 		if (!secure && (!qs || qs->result == Q_NONE) && (qry->flags & KR_QF_CACHED))
-			secure = cached_secure((struct kr_request *)req, qry->sname, KR_TYPE_CNAME);
+			secure = qry->flags & KR_QF_DNSSEC_VALIDATED;
 	}
 	return secure && chain > 0;
 }

@@ -84,3 +84,25 @@ def _q(options, name='www.lab.'):
     q = make_query(name, 'A', use_edns=0)
     q.use_edns(0, 0, 1232, options=options)
     return q
+
+
+def answer_order(k, name):
+    r = k.udp(make_query(name, 'A', use_edns=0))
+    return tuple(rd.address for rrset in r.answer for rd in rrset)
+
+
+def test_reorder_rr(kresd, fake_auth):
+    """reorder_RR(true) varies the order of a cached RR set's records; off by default."""
+    auth = fake_auth(['many.lab. 300 IN A 192.0.2.%d' % i for i in range(1, 6)])
+    k = kresd(auth.config(), interactive=True)
+    assert k.cli('reorder_RR()') == 'false\n'
+    answer_order(k, 'many.lab.')              # from upstream, into the cache
+    first = answer_order(k, 'many.lab.')      # the cache's order
+    assert sorted(first) == ['192.0.2.%d' % i for i in range(1, 6)]
+    assert {answer_order(k, 'many.lab.') for _ in range(10)} == {first}
+    assert k.cli('reorder_RR(true)') == 'true\n'
+    orders = {answer_order(k, 'many.lab.') for _ in range(40)}
+    assert len(orders) >= 3, orders
+    assert all(sorted(o) == sorted(first) for o in orders)
+    # rotations of the stored order, never a shuffle
+    assert all(' '.join(o) in ' '.join(first + first) for o in orders)

@@ -10,21 +10,12 @@ import time
 import dns.rcode
 
 from test_control import ask, control_path
-from test_modules_detect_time_jump import clock  # noqa: F401 (fixture)
+from test_modules_detect_time_jump import clock, wait_for  # noqa: F401 (clock: a fixture)
 from test_modules_fakeauth import fake_auth  # noqa: F401 (fixture)
 
 
 def ttl_of(r):
     return r.answer[0].ttl
-
-
-def wait_for(cond, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 def test_prefetch_near_expiry(kresd, fake_auth, clock):

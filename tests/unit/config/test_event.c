@@ -12,35 +12,20 @@
 #include <unistd.h>
 #include "config/config.h"
 #include "core/net/worker.h"
+#include "tests/unit/config/daemon_check.h"
 #include "tests/unit/config/lua_check.h"
+#include "tests/unit/check_main.h"
 
 static uv_loop_t loop;
 
-static void close_walk_cb(uv_handle_t *h, void *arg)
-{
-	if (!uv_is_closing(h))
-		uv_close(h, NULL);
-}
-
 static void setup(void)
 {
-	memset(&the_daemon, 0, sizeof(the_daemon));
-	ck_assert_int_eq(uv_loop_init(&loop), 0);
-	the_daemon.loop = &loop;
-	ck_assert_int_eq(kr_context_init(&the_daemon.ctx, NULL), 0);
-	kr_net_init(&the_daemon.net, the_daemon.loop);
-	ck_assert_int_eq(kr_config_init(&the_daemon), 0);
+	daemon_up(&loop, NULL, 0, 0);
 }
 
 static void teardown(void)
 {
-	kr_net_deinit(&the_daemon.net);
-	kr_config_deinit(&the_daemon);
-	kr_context_deinit(&the_daemon.ctx);
-	kr__worker_deinit();
-	uv_walk(&loop, close_walk_cb, NULL);
-	uv_run(&loop, UV_RUN_DEFAULT);
-	ck_assert_int_eq(uv_loop_close(&loop), 0);
+	daemon_down(&loop);
 }
 
 #define ck_lua(...) do { \
@@ -404,41 +389,21 @@ START_TEST(socket_bad_arguments)
 }
 END_TEST
 
-static TCase *tcase(Suite *s, const char *name)
-{
-	TCase *tc = tcase_create(name);
-	tcase_add_checked_fixture(tc, setup, teardown);
-	suite_add_tcase(s, tc);
-	return tc;
-}
-
 int main(void)
 {
+	static const struct unit_fixture fx = { setup, teardown, 0 };
 	Suite *s = suite_create("event");
-	TCase *tc = tcase(s, "event.after");
-	tcase_add_test(tc, after_runs_once);
-	tcase_add_test(tc, after_delay_and_argument);
-	tcase_add_test(tc, after_order);
-	tcase_add_test(tc, after_bad_arguments);
-	tc = tcase(s, "event.recurrent");
-	tcase_add_test(tc, recurrent_until_cancel);
-	tcase_add_test(tc, recurrent_cancel_inside);
-	tcase_add_test(tc, recurrent_bad_interval);
-	tcase_add_test(tcase(s, "event.cancel"), cancel);
-	tcase_add_test(tcase(s, "event ids"), id_methods);
-	tc = tcase(s, "event.reschedule");
-	tcase_add_test(tc, reschedule_after);
-	tcase_add_test(tc, reschedule_pending);
-	tcase_add_test(tc, reschedule_bad_arguments);
-	tc = tcase(s, "event.socket");
-	tcase_add_test(tc, socket_activity);
-	tcase_add_test(tc, socket_recurring_until_cancel);
-	tcase_add_test(tc, socket_bad_arguments);
-	tcase_add_test(tcase(s, "callback errors"), callback_errors);
-	tcase_add_test(tcase(s, "kr_config_deinit"), pending_at_deinit);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	unit_tcase(s, "event.after", &fx, after_runs_once, after_delay_and_argument, after_order,
+		   after_bad_arguments);
+	unit_tcase(s, "event.recurrent", &fx, recurrent_until_cancel, recurrent_cancel_inside,
+		   recurrent_bad_interval);
+	unit_tcase(s, "event.cancel", &fx, cancel);
+	unit_tcase(s, "event ids", &fx, id_methods);
+	unit_tcase(s, "event.reschedule", &fx, reschedule_after, reschedule_pending,
+		   reschedule_bad_arguments);
+	unit_tcase(s, "event.socket", &fx, socket_activity, socket_recurring_until_cancel,
+		   socket_bad_arguments);
+	unit_tcase(s, "callback errors", &fx, callback_errors);
+	unit_tcase(s, "kr_config_deinit", &fx, pending_at_deinit);
+	return unit_run(s);
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <jansson.h>
 #include "config/config.h"
+#include "tests/unit/check_main.h"
 
 static lua_State *L;
 
@@ -405,30 +406,13 @@ END_TEST
 
 int main(void)
 {
+	static const struct unit_fixture fx = { setup, teardown, 0 };
 	Suite *s = suite_create("json");
-	TCase *tc = tcase_create("kr__config_to_json");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, to_json_scalars);
-	tcase_add_test(tc, to_json_numbers);
-	tcase_add_test(tc, to_json_arrays_objects);
-	tcase_add_test(tc, to_json_array_with_stray_key);
-	tcase_add_test(tc, to_json_unrepresentable);
-	tcase_add_test(tc, to_json_depth);
-	tcase_add_test(tc, to_json_index);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("kr__config_push_json");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, push_json_scalars);
-	tcase_add_test(tc, push_json_containers);
-	tcase_add_test(tc, push_json_errors);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("roundtrip");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, roundtrip_values);
-	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	unit_tcase(s, "kr__config_to_json", &fx, to_json_scalars, to_json_numbers,
+		   to_json_arrays_objects, to_json_array_with_stray_key, to_json_unrepresentable,
+		   to_json_depth, to_json_index);
+	unit_tcase(s, "kr__config_push_json", &fx, push_json_scalars, push_json_containers,
+		   push_json_errors);
+	unit_tcase(s, "roundtrip", &fx, roundtrip_values);
+	return unit_run(s);
 }

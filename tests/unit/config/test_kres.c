@@ -14,36 +14,21 @@
 #include <unistd.h>
 #include "config/config.h"
 #include "core/net/worker.h"
+#include "tests/unit/config/daemon_check.h"
 #include "tests/unit/config/lua_check.h"
+#include "tests/unit/check_main.h"
 
 static uv_loop_t loop;
 
-static void close_walk_cb(uv_handle_t *h, void *arg)
-{
-	if (!uv_is_closing(h))
-		uv_close(h, NULL);
-}
-
 static void setup(void)
 {
-	memset(&the_daemon, 0, sizeof(the_daemon));
-	ck_assert_int_eq(uv_loop_init(&loop), 0);
-	the_daemon.loop = &loop;
 	const char *moduledir = getenv("KRESD_MODULE_DIR");
-	ck_assert_int_eq(kr_context_init(&the_daemon.ctx, moduledir && *moduledir ? moduledir : NULL), 0);
-	kr_net_init(&the_daemon.net, the_daemon.loop);
-	ck_assert_int_eq(kr_config_init(&the_daemon), 0);
+	daemon_up(&loop, moduledir && *moduledir ? moduledir : NULL, 0, 0);
 }
 
 static void teardown(void)
 {
-	kr_net_deinit(&the_daemon.net);
-	kr_config_deinit(&the_daemon);
-	kr_context_deinit(&the_daemon.ctx);
-	kr__worker_deinit();
-	uv_walk(&loop, close_walk_cb, NULL);
-	uv_run(&loop, UV_RUN_DEFAULT);
-	ck_assert_int_eq(uv_loop_close(&loop), 0);
+	daemon_down(&loop);
 }
 
 #define ck_lua(cond) do { \
@@ -382,33 +367,14 @@ START_TEST(resolve_pending_at_deinit)
 }
 END_TEST
 
-static TCase *tcase(Suite *s, const char *name)
-{
-	TCase *tc = tcase_create(name);
-	tcase_add_checked_fixture(tc, setup, teardown);
-	suite_add_tcase(s, tc);
-	return tc;
-}
-
 int main(void)
 {
+	static const struct unit_fixture fx = { setup, teardown, 0 };
 	Suite *s = suite_create("kres");
-	tcase_add_test(tcase(s, "constants"), constants);
-	TCase *tc = tcase(s, "conversions");
-	tcase_add_test(tc, dnames);
-	tcase_add_test(tc, rr2str);
-	tc = tcase(s, "kres.pkt_t");
-	tcase_add_test(tc, pkt_methods);
-	tcase_add_test(tc, pkt_put);
-	tcase_add_test(tc, scopes_nest);
-	tc = tcase(s, "resolve");
-	tcase_add_test(tc, resolve_callback);
-	tcase_add_test(tc, resolve_forms);
-	tcase_add_test(tc, resolve_errors);
-	tcase_add_test(tc, resolve_pending_at_deinit);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	unit_tcase(s, "constants", &fx, constants);
+	unit_tcase(s, "conversions", &fx, dnames, rr2str);
+	unit_tcase(s, "kres.pkt_t", &fx, pkt_methods, pkt_put, scopes_nest);
+	unit_tcase(s, "resolve", &fx, resolve_callback, resolve_forms, resolve_errors,
+		   resolve_pending_at_deinit);
+	return unit_run(s);
 }

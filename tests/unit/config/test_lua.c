@@ -15,38 +15,22 @@
 #include <unistd.h>
 #include "config/config.h"
 #include "core/net/worker.h"
+#include "tests/unit/check_main.h"
+#include "tests/unit/config/daemon_check.h"
+#include "tests/unit/config/lua_check.h"
 
 static uv_loop_t loop;
 
-static void close_walk_cb(uv_handle_t *h, void *arg)
-{
-	if (!uv_is_closing(h))
-		uv_close(h, NULL);
-}
-
 static void setup(void)
 {
-	memset(&the_daemon, 0, sizeof(the_daemon));
-	ck_assert_int_eq(uv_loop_init(&loop), 0);
-	the_daemon.loop = &loop;
-	the_daemon.fork_id = 2;
-	the_daemon.fork_count = 4;
 	const char *moduledir = getenv("KRESD_MODULE_DIR");
-	ck_assert_int_eq(kr_context_init(&the_daemon.ctx, moduledir && *moduledir ? moduledir : NULL), 0);
-	kr_net_init(&the_daemon.net, the_daemon.loop);
-	ck_assert_int_eq(kr_config_init(&the_daemon), 0);
+	daemon_up(&loop, moduledir && *moduledir ? moduledir : NULL, 2, 4);
 	ck_assert_ptr_nonnull(the_daemon.L);
 }
 
 static void teardown(void)
 {
-	kr_net_deinit(&the_daemon.net);
-	kr_config_deinit(&the_daemon);
-	kr_context_deinit(&the_daemon.ctx);
-	kr__worker_deinit();
-	uv_walk(&loop, close_walk_cb, NULL);
-	uv_run(&loop, UV_RUN_DEFAULT);
-	ck_assert_int_eq(uv_loop_close(&loop), 0);
+	daemon_down(&loop);
 }
 
 /** Evaluate a Lua expression directly (not through kr_config_eval); it must not fail. */
@@ -69,18 +53,6 @@ static bool lua_true(const char *expr)
 }
 
 #define ck_lua(expr) ck_assert_msg(lua_true(expr), "false: %s", (expr))
-
-/** Run Lua code; @return NULL on success, or the error message (static buffer). */
-static const char *lua_run(const char *code)
-{
-	static char msg[1024];
-	lua_State *L = the_daemon.L;
-	if (luaL_loadstring(L, code) == 0 && lua_pcall(L, 0, 0, 0) == 0)
-		return NULL;
-	snprintf(msg, sizeof(msg), "%s", lua_tostring(L, -1));
-	lua_pop(L, 1);
-	return msg;
-}
 
 /** The CLI output of cmd compared with expect; the Lua stack is left as it was. */
 #define ck_eval(cmd, expect) do { \
@@ -483,9 +455,7 @@ START_TEST(fn_require)
 	ck_assert_ptr_nonnull(f);
 	fputs("local M = { name = ... }\nfunction M.twice(x) return 2 * x end\nreturn M\n", f);
 	fclose(f);
-	char code[512];
-	snprintf(code, sizeof(code), "package.path = '%s/?.lua;' .. package.path", dir);
-	ck_assert_ptr_null(lua_run(code));
+	ck_assert_ptr_null(lua_run("package.path = '%s/?.lua;' .. package.path", dir));
 	ck_lua("require('thirdparty').twice(21) == 42 and require('thirdparty').name == 'thirdparty'");
 	ck_lua("package.loaded.thirdparty ~= nil");
 	snprintf(path, sizeof(path), "%s/inmoddir.lua", dir);
@@ -493,8 +463,7 @@ START_TEST(fn_require)
 	ck_assert_ptr_nonnull(f);
 	fputs("return { ok = true }\n", f);
 	fclose(f);
-	snprintf(code, sizeof(code), "package.path = package.path:gsub('^[^;]*;', ''); moduledir('%s')", dir);
-	ck_assert_ptr_null(lua_run(code));
+	ck_assert_ptr_null(lua_run("package.path = package.path:gsub('^[^;]*;', ''); moduledir('%s')", dir));
 	ck_lua("require('inmoddir').ok == true");
 	/* a missing package is a clear error */
 	const char *err = lua_run("require('kresd_no_such_package')");
@@ -668,52 +637,28 @@ START_TEST(prelude_globals)
 }
 END_TEST
 
-static TCase *tcase(Suite *s, const char *name)
-{
-	TCase *tc = tcase_create(name);
-	tcase_add_checked_fixture(tc, setup, teardown);
-	suite_add_tcase(s, tc);
-	return tc;
-}
-
 int main(void)
 {
+	static const struct unit_fixture fx = { setup, teardown, 0 };
 	Suite *s = suite_create("lua");
-	TCase *tc = tcase(s, "kr_config_init");
-	tcase_add_test(tc, init_globals);
-	tcase_add_test(tc, init_deinit_twice);
-	tc = tcase(s, "kr_config_run_file");
-	tcase_add_test(tc, run_file_good);
-	tcase_add_test(tc, run_file_syntax_error);
-	tcase_add_test(tc, run_file_lua_error);
-	tcase_add_test(tc, run_file_binding_error);
-	tcase_add_test(tc, run_file_declarative_error);
-	tcase_add_test(tc, run_file_missing);
-	tcase_add_test(tc, run_file_after_failure);
-	tc = tcase(s, "kr_config_eval");
-	tcase_add_test(tc, eval_expressions);
-	tcase_add_test(tc, eval_statements);
-	tcase_add_test(tc, eval_errors);
-	tcase_add_test(tc, eval_serialize_failure);
-	tcase_add_test(tcase(s, "verbose"), fn_verbose);
-	tcase_add_test(tcase(s, "option"), fn_option);
-	tcase_add_test(tcase(s, "mode"), fn_mode);
-	tcase_add_test(tcase(s, "reorder_RR"), fn_reorder_rr);
-	tcase_add_test(tcase(s, "require"), fn_require);
-	tcase_add_test(tcase(s, "todname"), fn_todname);
-	tcase_add_test(tcase(s, "moduledir"), fn_moduledir);
-	tcase_add_test(tcase(s, "hostname"), fn_hostname);
-	tcase_add_test(tcase(s, "user"), fn_user);
-	tcase_add_test(tcase(s, "help"), fn_help);
-	tcase_add_test(tcase(s, "quit"), fn_quit);
-	tcase_add_test(tcase(s, "worker"), fn_worker);
-	tc = tcase(s, "prelude");
-	tcase_add_test(tc, prelude_units);
-	tcase_add_test(tc, prelude_env);
-	tcase_add_test(tc, prelude_globals);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	unit_tcase(s, "kr_config_init", &fx, init_globals, init_deinit_twice);
+	unit_tcase(s, "kr_config_run_file", &fx, run_file_good, run_file_syntax_error,
+		   run_file_lua_error, run_file_binding_error, run_file_declarative_error,
+		   run_file_missing, run_file_after_failure);
+	unit_tcase(s, "kr_config_eval", &fx, eval_expressions, eval_statements, eval_errors,
+		   eval_serialize_failure);
+	unit_tcase(s, "verbose", &fx, fn_verbose);
+	unit_tcase(s, "option", &fx, fn_option);
+	unit_tcase(s, "mode", &fx, fn_mode);
+	unit_tcase(s, "reorder_RR", &fx, fn_reorder_rr);
+	unit_tcase(s, "require", &fx, fn_require);
+	unit_tcase(s, "todname", &fx, fn_todname);
+	unit_tcase(s, "moduledir", &fx, fn_moduledir);
+	unit_tcase(s, "hostname", &fx, fn_hostname);
+	unit_tcase(s, "user", &fx, fn_user);
+	unit_tcase(s, "help", &fx, fn_help);
+	unit_tcase(s, "quit", &fx, fn_quit);
+	unit_tcase(s, "worker", &fx, fn_worker);
+	unit_tcase(s, "prelude", &fx, prelude_units, prelude_env, prelude_globals);
+	return unit_run(s);
 }

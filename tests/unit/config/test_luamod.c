@@ -17,16 +17,12 @@
 #include "config/config.h"
 #include "core/net/worker.h"
 #include "loader/loader.h"
+#include "tests/unit/config/daemon_check.h"
 #include "tests/unit/config/lua_check.h"
+#include "tests/unit/check_main.h"
 
 static uv_loop_t loop;
 static char dir[64];
-
-static void close_walk_cb(uv_handle_t *h, void *arg)
-{
-	if (!uv_is_closing(h))
-		uv_close(h, NULL);
-}
 
 static void write_file(const char *name, const char *text)
 {
@@ -83,23 +79,12 @@ static void setup(void)
 		ck_assert_int_eq(symlink(real, to), 0);
 	}
 	write_file("counter.lua", counter_lua);
-	memset(&the_daemon, 0, sizeof(the_daemon));
-	ck_assert_int_eq(uv_loop_init(&loop), 0);
-	the_daemon.loop = &loop;
-	ck_assert_int_eq(kr_context_init(&the_daemon.ctx, dir), 0);
-	kr_net_init(&the_daemon.net, the_daemon.loop);
-	ck_assert_int_eq(kr_config_init(&the_daemon), 0);
+	daemon_up(&loop, dir, 0, 0);
 }
 
 static void teardown(void)
 {
-	kr_net_deinit(&the_daemon.net);
-	kr_config_deinit(&the_daemon);
-	kr_context_deinit(&the_daemon.ctx);
-	kr__worker_deinit();
-	uv_walk(&loop, close_walk_cb, NULL);
-	uv_run(&loop, UV_RUN_DEFAULT);
-	ck_assert_int_eq(uv_loop_close(&loop), 0);
+	daemon_down(&loop);
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	ck_assert_int_eq(system(cmd), 0);
@@ -373,33 +358,13 @@ START_TEST(layer_errors)
 }
 END_TEST
 
-static TCase *tcase(Suite *s, const char *name)
-{
-	TCase *tc = tcase_create(name);
-	tcase_add_checked_fixture(tc, setup, teardown);
-	suite_add_tcase(s, tc);
-	return tc;
-}
-
 int main(void)
 {
+	static const struct unit_fixture fx = { setup, teardown, 0 };
 	Suite *s = suite_create("luamod");
-	TCase *tc = tcase(s, "kr__config_load_lua_module");
-	tcase_add_test(tc, load_basic);
-	tcase_add_test(tc, load_global_form);
-	tcase_add_test(tc, load_without_layer);
-	tcase_add_test(tc, load_precedence);
-	tcase_add_test(tc, load_so_first);
-	tcase_add_test(tc, load_errors);
-	tcase_add_test(tc, load_error_location);
-	tcase_add_test(tcase(s, "kr__config_unload_lua_modules"), unload);
-	tc = tcase(s, "layer");
-	tcase_add_test(tc, layer_answers_and_counts);
-	tcase_add_test(tc, layer_order);
-	tcase_add_test(tc, layer_errors);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	unit_tcase(s, "kr__config_load_lua_module", &fx, load_basic, load_global_form,
+		   load_without_layer, load_precedence, load_so_first, load_errors, load_error_location);
+	unit_tcase(s, "kr__config_unload_lua_modules", &fx, unload);
+	unit_tcase(s, "layer", &fx, layer_answers_and_counts, layer_order, layer_errors);
+	return unit_run(s);
 }

@@ -17,15 +17,11 @@
 #include "config/config.h"
 #include "core/net/worker.h"
 #include "loader/loader.h"
+#include "tests/unit/check_main.h"
+#include "tests/unit/config/daemon_check.h"
 
 static uv_loop_t loop;
 static char moddir[64];
-
-static void close_walk_cb(uv_handle_t *h, void *arg)
-{
-	if (!uv_is_closing(h))
-		uv_close(h, NULL);
-}
 
 /** Link dir/file into the test's module directory. */
 static void link_in(const char *dir, const char *file)
@@ -64,23 +60,12 @@ static void setup(void)
 	link_in(testmods, "testmod_a.so");
 	link_in(testmods, "testmod_b.so");
 
-	memset(&the_daemon, 0, sizeof(the_daemon));
-	ck_assert_int_eq(uv_loop_init(&loop), 0);
-	the_daemon.loop = &loop;
-	ck_assert_int_eq(kr_context_init(&the_daemon.ctx, moddir), 0);
-	kr_net_init(&the_daemon.net, the_daemon.loop);
-	ck_assert_int_eq(kr_config_init(&the_daemon), 0);
+	daemon_up(&loop, moddir, 0, 0);
 }
 
 static void teardown(void)
 {
-	kr_net_deinit(&the_daemon.net);
-	kr_config_deinit(&the_daemon);
-	kr_context_deinit(&the_daemon.ctx);
-	kr__worker_deinit();
-	uv_walk(&loop, close_walk_cb, NULL);
-	uv_run(&loop, UV_RUN_DEFAULT);
-	ck_assert_int_eq(uv_loop_close(&loop), 0);
+	daemon_down(&loop);
 	static const char *files[] = {
 		"hints.so", "hints.lua", "testmod_a.so", "testmod_b.so", "testmod_a.lua", "testmod_b.lua",
 		"hosts", NULL,
@@ -438,36 +423,16 @@ START_TEST(declare_config)
 }
 END_TEST
 
-static TCase *tcase(Suite *s, const char *name)
-{
-	TCase *tc = tcase_create(name);
-	tcase_add_checked_fixture(tc, setup, teardown);
-	suite_add_tcase(s, tc);
-	return tc;
-}
-
 int main(void)
 {
+	static const struct unit_fixture fx = { setup, teardown, 0 };
 	Suite *s = suite_create("modules");
-	TCase *tc = tcase(s, "modules.load");
-	tcase_add_test(tc, load_creates_table);
-	tcase_add_test(tc, load_twice);
-	tcase_add_test(tc, load_errors);
-	tcase_add_test(tc, load_precedence);
-	tcase_add_test(tc, load_companion_lua);
-	tc = tcase(s, "plugin props");
-	tcase_add_test(tc, prop_arguments);
-	tcase_add_test(tc, prop_results);
-	tcase_add_test(tc, prop_config);
-	tcase_add_test(tc, prop_after_unload);
-	tcase_add_test(tcase(s, "modules.unload"), unload);
-	tcase_add_test(tcase(s, "modules.list"), list_order);
-	tc = tcase(s, "declarative modules");
-	tcase_add_test(tc, declare_list);
-	tcase_add_test(tc, declare_config);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	unit_tcase(s, "modules.load", &fx, load_creates_table, load_twice, load_errors,
+		   load_precedence, load_companion_lua);
+	unit_tcase(s, "plugin props", &fx, prop_arguments, prop_results, prop_config,
+		   prop_after_unload);
+	unit_tcase(s, "modules.unload", &fx, unload);
+	unit_tcase(s, "modules.list", &fx, list_order);
+	unit_tcase(s, "declarative modules", &fx, declare_list, declare_config);
+	return unit_run(s);
 }

@@ -17,37 +17,22 @@
 #include <unistd.h>
 #include "config/config.h"
 #include "core/net/worker.h"
+#include "tests/unit/config/daemon_check.h"
 #include "tests/unit/config/lua_check.h"
 #include "core/net/tls.h"
 #include "tests/unit/core/net/tls_fixture.h"
+#include "tests/unit/check_main.h"
 
 static uv_loop_t loop;
 
-static void close_walk_cb(uv_handle_t *h, void *arg)
-{
-	if (!uv_is_closing(h))
-		uv_close(h, NULL);
-}
-
 static void setup(void)
 {
-	memset(&the_daemon, 0, sizeof(the_daemon));
-	ck_assert_int_eq(uv_loop_init(&loop), 0);
-	the_daemon.loop = &loop;
-	ck_assert_int_eq(kr_context_init(&the_daemon.ctx, NULL), 0);
-	kr_net_init(&the_daemon.net, the_daemon.loop);
-	ck_assert_int_eq(kr_config_init(&the_daemon), 0);
+	daemon_up(&loop, NULL, 0, 0);
 }
 
 static void teardown(void)
 {
-	kr_net_deinit(&the_daemon.net);
-	kr_config_deinit(&the_daemon);
-	kr_context_deinit(&the_daemon.ctx);
-	kr__worker_deinit();
-	uv_walk(&loop, close_walk_cb, NULL);
-	uv_run(&loop, UV_RUN_DEFAULT);
-	ck_assert_int_eq(uv_loop_close(&loop), 0);
+	daemon_down(&loop);
 }
 
 /** A socket of ours bound to addr:port (0: any); no SO_REUSEADDR. @return fd; *port set. */
@@ -475,38 +460,21 @@ START_TEST(declare_net)
 }
 END_TEST
 
-static TCase *tcase(Suite *s, const char *name)
-{
-	TCase *tc = tcase_create(name);
-	tcase_add_checked_fixture(tc, setup, teardown);
-	suite_add_tcase(s, tc);
-	return tc;
-}
-
 int main(void)
 {
+	static const struct unit_fixture fx = { setup, teardown, 0 };
 	Suite *s = suite_create("net");
-	TCase *tc = tcase(s, "net.listen");
-	tcase_add_test(tc, listen_v4);
-	tcase_add_test(tc, listen_v6_and_table);
-	tcase_add_test(tc, listen_twice);
-	tcase_add_test(tc, listen_in_use);
-	tcase_add_test(tc, listen_bad);
-	tcase_add_test(tc, listen_nested);
-	tcase_add_test(tc, listen_tls);
-	tcase_add_test(tcase(s, "net.tls"), tls_files);
-	tcase_add_test(tcase(s, "net.tls_padding"), tls_padding);
-	tcase_add_test(tcase(s, "net.tcp_limits"), tcp_limits);
-	tcase_add_test(tcase(s, "net.close"), close_endpoints);
-	tcase_add_test(tcase(s, "net.list"), list_entries);
-	tcase_add_test(tcase(s, "net.interfaces"), interfaces_lo);
-	tcase_add_test(tcase(s, "net.IFACE"), iface_shortcut);
-	tcase_add_test(tcase(s, "net.bufsize"), bufsize);
-	tcase_add_test(tcase(s, "net.tcp_pipeline"), tcp_pipeline);
-	tcase_add_test(tcase(s, "declarative net"), declare_net);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	unit_tcase(s, "net.listen", &fx, listen_v4, listen_v6_and_table, listen_twice, listen_in_use,
+		   listen_bad, listen_nested, listen_tls);
+	unit_tcase(s, "net.tls", &fx, tls_files);
+	unit_tcase(s, "net.tls_padding", &fx, tls_padding);
+	unit_tcase(s, "net.tcp_limits", &fx, tcp_limits);
+	unit_tcase(s, "net.close", &fx, close_endpoints);
+	unit_tcase(s, "net.list", &fx, list_entries);
+	unit_tcase(s, "net.interfaces", &fx, interfaces_lo);
+	unit_tcase(s, "net.IFACE", &fx, iface_shortcut);
+	unit_tcase(s, "net.bufsize", &fx, bufsize);
+	unit_tcase(s, "net.tcp_pipeline", &fx, tcp_pipeline);
+	unit_tcase(s, "declarative net", &fx, declare_net);
+	return unit_run(s);
 }

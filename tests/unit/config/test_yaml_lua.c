@@ -1,30 +1,21 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Unit tests of config/yaml_lua.c: Lua literals checked by the real Lua, buffers, origins. */
-#include <check.h>
 #include <lauxlib.h>
 #include <lualib.h>
-#include <stdlib.h>
-#include <string.h>
-#include "config/yaml.h"
+#include "tests/unit/config/yaml_check.h"
 
-static struct kr_yaml_lua out;
-static struct kr_yaml_ctx ctx;
 static lua_State *L;
 
 static void setup(void)
 {
-	memset(&out, 0, sizeof(out));
-	out.arena = kr_arena_new(0);
-	ctx = (struct kr_yaml_ctx){ .file = "t.yaml", .mm = kr_arena_mm(out.arena), .out = &out };
+	yaml_setup();
 	L = luaL_newstate();
 	luaL_openlibs(L);
 }
 
 static void teardown(void)
 {
-	free(ctx.lua.data);
-	free(ctx.errv);
-	kr__yaml_lua_free(&out);
+	yaml_teardown();
 	lua_close(L);
 }
 
@@ -50,28 +41,18 @@ START_TEST(quote)
 }
 END_TEST
 
-static struct kr_yaml_node *node(enum kr_yaml_kind kind, const char *text, bool plain)
-{
-	struct kr_yaml_node *n = kr_mm_calloc(ctx.mm, sizeof(*n));
-	n->kind = kind;
-	n->text = text;
-	n->len = text ? strlen(text) : 0;
-	n->plain = plain;
-	return n;
-}
-
 START_TEST(values)
 {
 	/* { a = 1, ['b c'] = { 'x', true, -2.5e1, nil }, ['end'] = '7' } */
-	struct kr_yaml_node *list = node(KR_YAML_SEQ, NULL, false);
-	struct kr_yaml_node *items[] = { node(KR_YAML_SCALAR, "x", true), node(KR_YAML_SCALAR, "true", true),
-					 node(KR_YAML_SCALAR, "-2.5e1", true), node(KR_YAML_SCALAR, "~", true) };
+	struct kr_yaml_node *list = yaml_node(KR_YAML_SEQ, NULL, false);
+	struct kr_yaml_node *items[] = { yaml_node(KR_YAML_SCALAR, "x", true), yaml_node(KR_YAML_SCALAR, "true", true),
+					 yaml_node(KR_YAML_SCALAR, "-2.5e1", true), yaml_node(KR_YAML_SCALAR, "~", true) };
 	list->items = items;
 	list->count = 4;
-	struct kr_yaml_node *map = node(KR_YAML_MAP, NULL, false);
-	struct kr_yaml_node *keys[] = { node(KR_YAML_SCALAR, "a", true), node(KR_YAML_SCALAR, "b c", true),
-					node(KR_YAML_SCALAR, "end", true) };
-	struct kr_yaml_node *vals[] = { node(KR_YAML_SCALAR, "1", true), list, node(KR_YAML_SCALAR, "7", false) };
+	struct kr_yaml_node *map = yaml_node(KR_YAML_MAP, NULL, false);
+	struct kr_yaml_node *keys[] = { yaml_node(KR_YAML_SCALAR, "a", true), yaml_node(KR_YAML_SCALAR, "b c", true),
+					yaml_node(KR_YAML_SCALAR, "end", true) };
+	struct kr_yaml_node *vals[] = { yaml_node(KR_YAML_SCALAR, "1", true), list, yaml_node(KR_YAML_SCALAR, "7", false) };
 	map->keys = keys;
 	map->items = vals;
 	map->count = 3;
@@ -86,15 +67,15 @@ START_TEST(values)
 	lua_rawgeti(L, -1, 3);
 	ck_assert(lua_tonumber(L, -1) == -25);
 	/* numbers Lua would not read the same stay strings */
-	ck_assert_str_eq(kr__yaml_lua_value(&ctx, node(KR_YAML_SCALAR, "+5", true), "v"), "'+5'");
-	ck_assert_str_eq(kr__yaml_lua_value(&ctx, node(KR_YAML_SCALAR, "0x10", true), "v"), "'0x10'");
-	ck_assert_str_eq(kr__yaml_lua_value(&ctx, node(KR_YAML_SEQ, NULL, false), "v"), "{}");
+	ck_assert_str_eq(kr__yaml_lua_value(&ctx, yaml_node(KR_YAML_SCALAR, "+5", true), "v"), "'+5'");
+	ck_assert_str_eq(kr__yaml_lua_value(&ctx, yaml_node(KR_YAML_SCALAR, "0x10", true), "v"), "'0x10'");
+	ck_assert_str_eq(kr__yaml_lua_value(&ctx, yaml_node(KR_YAML_SEQ, NULL, false), "v"), "{}");
 }
 END_TEST
 
 START_TEST(emit_and_origins)
 {
-	struct kr_yaml_node *a = node(KR_YAML_SCALAR, "x", true), *b = node(KR_YAML_SCALAR, "p1\np2\n", false);
+	struct kr_yaml_node *a = yaml_node(KR_YAML_SCALAR, "x", true), *b = yaml_node(KR_YAML_SCALAR, "p1\np2\n", false);
 	a->line = 4;
 	a->col = 3;
 	b->line = 10;
@@ -135,20 +116,11 @@ END_TEST
 
 int main(void)
 {
+	static const struct unit_fixture fx = { setup, teardown, 0 };
 	Suite *s = suite_create("yaml_lua");
-	const struct { const char *name; const TTest *test; } cases[] = {
-		{ "kr__yaml_quote", quote }, { "kr__yaml_lua_value", values },
-		{ "kr__yaml_emit", emit_and_origins }, { "kr__yaml_buf_printf", buffers },
-	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); ++i) {
-		TCase *tc = tcase_create(cases[i].name);
-		tcase_add_checked_fixture(tc, setup, teardown);
-		tcase_add_test(tc, cases[i].test);
-		suite_add_tcase(s, tc);
-	}
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	unit_tcase(s, "kr__yaml_quote", &fx, quote);
+	unit_tcase(s, "kr__yaml_lua_value", &fx, values);
+	unit_tcase(s, "kr__yaml_emit", &fx, emit_and_origins);
+	unit_tcase(s, "kr__yaml_buf_printf", &fx, buffers);
+	return unit_run(s);
 }

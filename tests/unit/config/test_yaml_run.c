@@ -12,27 +12,17 @@
 #include <unistd.h>
 #include "config/config.h"
 #include "core/net/worker.h"
+#include "tests/unit/config/daemon_check.h"
 #include "tests/unit/config/lua_check.h"
+#include "tests/unit/check_main.h"
 
 static uv_loop_t loop;
 static char dir[64];
 static char stderr_path[300];
 
-static void close_walk_cb(uv_handle_t *h, void *arg)
-{
-	if (!uv_is_closing(h))
-		uv_close(h, NULL);
-}
-
 static void setup(void)
 {
-	memset(&the_daemon, 0, sizeof(the_daemon));
-	the_daemon.fork_count = 1;
-	ck_assert_int_eq(uv_loop_init(&loop), 0);
-	the_daemon.loop = &loop;
-	ck_assert_int_eq(kr_context_init(&the_daemon.ctx, NULL), 0);
-	kr_net_init(&the_daemon.net, the_daemon.loop);
-	ck_assert_int_eq(kr_config_init(&the_daemon), 0);
+	daemon_up(&loop, NULL, 0, 1);
 	snprintf(dir, sizeof(dir), "/tmp/kresd-test-yaml-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	ck_assert_int_eq(chdir(dir), 0);
@@ -41,13 +31,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	kr_net_deinit(&the_daemon.net);
-	kr_config_deinit(&the_daemon);
-	kr_context_deinit(&the_daemon.ctx);
-	kr__worker_deinit();
-	uv_walk(&loop, close_walk_cb, NULL);
-	uv_run(&loop, UV_RUN_DEFAULT);
-	ck_assert_int_eq(uv_loop_close(&loop), 0);
+	daemon_down(&loop);
 	/* the files the test wrote, then the directory */
 	DIR *d = opendir(dir);
 	for (struct dirent *e; d && (e = readdir(d)) != NULL;)
@@ -173,20 +157,12 @@ END_TEST
 
 int main(void)
 {
+	static const struct unit_fixture fx = { setup, teardown, 0 };
 	Suite *s = suite_create("yaml_run");
-	const struct { const char *name; const TTest *test; } cases[] = {
-		{ "kr_config_is_yaml", extension }, { "kr_config_run_yaml", runs_the_lua },
-		{ "errors located", errors_located }, { "workers", workers }, { "kr_config_print_lua", print_lua },
-	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); ++i) {
-		TCase *tc = tcase_create(cases[i].name);
-		tcase_add_checked_fixture(tc, setup, teardown);
-		tcase_add_test(tc, cases[i].test);
-		suite_add_tcase(s, tc);
-	}
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	unit_tcase(s, "kr_config_is_yaml", &fx, extension);
+	unit_tcase(s, "kr_config_run_yaml", &fx, runs_the_lua);
+	unit_tcase(s, "errors located", &fx, errors_located);
+	unit_tcase(s, "workers", &fx, workers);
+	unit_tcase(s, "kr_config_print_lua", &fx, print_lua);
+	return unit_run(s);
 }

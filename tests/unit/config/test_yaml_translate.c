@@ -5,41 +5,30 @@
  * yaml_modules.c): the Lua each section stands for, and the corpus of broken
  * files in tests/unit/config/yaml/ (NAME.yaml and its expected errors NAME.err).
  */
-#include <check.h>
 #include <dirent.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include "config/yaml.h"
+#include "tests/unit/config/yaml_check.h"
 
 #ifndef YAML_CORPUS
 #error "YAML_CORPUS (the directory of the broken files) must be defined"
 #endif
 
-static struct kr_yaml_lua t;
-
-static void teardown(void)
-{
-	kr__yaml_lua_free(&t);
-}
-
 /** Translate text that must be valid; @return the Lua. */
 static const char *lua_of(const char *yaml)
 {
-	kr__yaml_lua_free(&t);
-	int ret = kr__yaml_translate(&t, "t.yaml", (const uint8_t *)yaml, strlen(yaml));
-	ck_assert_msg(ret == 0, "translation failed (%d):\n%s", ret, t.errors ? t.errors : "");
-	ck_assert_ptr_null(t.errors);
-	return t.code;
+	kr__yaml_lua_free(&out);
+	int ret = kr__yaml_translate(&out, "t.yaml", (const uint8_t *)yaml, strlen(yaml));
+	ck_assert_msg(ret == 0, "translation failed (%d):\n%s", ret, out.errors ? out.errors : "");
+	ck_assert_ptr_null(out.errors);
+	return out.code;
 }
 
 /** Translate text that must be refused; @return the errors. */
 static const char *errors_of(const char *yaml)
 {
-	kr__yaml_lua_free(&t);
-	ck_assert_int_eq(kr__yaml_translate(&t, "t.yaml", (const uint8_t *)yaml, strlen(yaml)), -EINVAL);
-	ck_assert_ptr_null(t.code);
-	return t.errors;
+	kr__yaml_lua_free(&out);
+	ck_assert_int_eq(kr__yaml_translate(&out, "t.yaml", (const uint8_t *)yaml, strlen(yaml)), -EINVAL);
+	ck_assert_ptr_null(out.code);
+	return out.errors;
 }
 
 #define ck_has(code, part) ck_assert_msg(strstr((code), (part)) != NULL, "'%s' not in:\n%s", (part), (code))
@@ -186,16 +175,16 @@ START_TEST(small_sections)
 {
 	const char *lua = lua_of("workers: 3\nlogging: {level: debug}\nhostname: resolver1\n"
 				 "lua:\n  script: |\n    a = 1\n    b = 2\n  script-file: extra.lua\n");
-	ck_assert_int_eq(t.workers, 3);
-	ck_assert_int_eq(t.workers_line, 1);
+	ck_assert_int_eq(out.workers, 3);
+	ck_assert_int_eq(out.workers_line, 1);
 	ck_has(lua, "-- workers: 3 processes (kresd -f 3), started by kresd itself\n");
 	ck_has(lua, "verbose(true)\n");
 	ck_has(lua, "hostname('resolver1')\n");
 	ck_has(lua, "a = 1\nb = 2\ndofile('extra.lua')\n");
 	lua_of("logging: {level: info}\n");
-	ck_has(t.code, "verbose(false)\n");
+	ck_has(out.code, "verbose(false)\n");
 	lua_of("workers: auto\n");
-	ck_assert_int_ge(t.workers, 1);
+	ck_assert_int_ge(out.workers, 1);
 }
 END_TEST
 
@@ -203,13 +192,13 @@ START_TEST(origins)
 {
 	lua_of("cache:\n  size-max: 10M\nlua:\n  script: |\n    x = 1\n\n    y = 2\n");
 	/* the header is line 1; cache.size is line 2 of the Lua, from YAML line 2 */
-	const struct kr_yaml_origin *o = kr__yaml_origin(&t, 2);
+	const struct kr_yaml_origin *o = kr__yaml_origin(&out, 2);
 	ck_assert_ptr_nonnull(o);
 	ck_assert_int_eq(o->line, 2);
 	ck_assert_int_eq(o->col, 13);
 	ck_assert_str_eq(o->path, "cache.size-max");
 	/* the script's lines follow the YAML's lines */
-	o = kr__yaml_origin(&t, 5);
+	o = kr__yaml_origin(&out, 5);
 	ck_assert(o->verbatim);
 	ck_assert_str_eq(o->path, "lua.script");
 	ck_assert_int_eq(o->line + (5 - o->lua_line), 7);
@@ -223,7 +212,7 @@ START_TEST(all_errors_reported)
 			    "t.yaml:2:25: network.tcp-pipeline: must be 1..65535\n"
 			    "t.yaml:3:1: unknown key 'bogus' (known keys: workers, logging, hostname, network, cache, modules, "
 			    "dnssec, local-data, forward, views or lua)\n");
-	ck_assert_int_eq(t.error_count, 3);
+	ck_assert_int_eq(out.error_count, 3);
 }
 END_TEST
 
@@ -255,10 +244,10 @@ START_TEST(corpus)
 		size_t len, elen;
 		char *text = slurp(path, &len), *expected = slurp(expected_path, &elen);
 		ck_assert_msg(text && expected, "%s or its .err is missing", path);
-		kr__yaml_lua_free(&t);
-		int ret = kr__yaml_translate(&t, e->d_name, (const uint8_t *)text, len);
+		kr__yaml_lua_free(&out);
+		int ret = kr__yaml_translate(&out, e->d_name, (const uint8_t *)text, len);
 		ck_assert_msg(ret == -EINVAL, "%s: translated (%d), expected errors", e->d_name, ret);
-		ck_assert_msg(strcmp(t.errors, expected) == 0, "%s: got\n%s\nexpected\n%s", e->d_name, t.errors, expected);
+		ck_assert_msg(strcmp(out.errors, expected) == 0, "%s: got\n%s\nexpected\n%s", e->d_name, out.errors, expected);
 		free(text);
 		free(expected);
 		++checked;
@@ -271,22 +260,16 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("yaml_translate");
-	const struct { const char *name; const TTest *test; } cases[] = {
-		{ "kr__yaml_network", network }, { "kr__yaml_cache", cache }, { "kr__yaml_dnssec", dnssec },
-		{ "kr__yaml_forward", forward }, { "kr__yaml_local_data", local_data }, { "kr__yaml_views", views },
-		{ "kr__yaml_modules", modules }, { "workers, logging, hostname, lua", small_sections },
-		{ "kr__yaml_origin", origins }, { "kr__yaml_translate errors", all_errors_reported },
-		{ "broken files", corpus },
-	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); ++i) {
-		TCase *tc = tcase_create(cases[i].name);
-		tcase_add_checked_fixture(tc, NULL, teardown);
-		tcase_add_test(tc, cases[i].test);
-		suite_add_tcase(s, tc);
-	}
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	unit_tcase(s, "kr__yaml_network", &yaml_fx, network);
+	unit_tcase(s, "kr__yaml_cache", &yaml_fx, cache);
+	unit_tcase(s, "kr__yaml_dnssec", &yaml_fx, dnssec);
+	unit_tcase(s, "kr__yaml_forward", &yaml_fx, forward);
+	unit_tcase(s, "kr__yaml_local_data", &yaml_fx, local_data);
+	unit_tcase(s, "kr__yaml_views", &yaml_fx, views);
+	unit_tcase(s, "kr__yaml_modules", &yaml_fx, modules);
+	unit_tcase(s, "workers, logging, hostname, lua", &yaml_fx, small_sections);
+	unit_tcase(s, "kr__yaml_origin", &yaml_fx, origins);
+	unit_tcase(s, "kr__yaml_translate errors", &yaml_fx, all_errors_reported);
+	unit_tcase(s, "broken files", &yaml_fx, corpus);
+	return unit_run(s);
 }

@@ -1,43 +1,19 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Unit tests of config/yaml_tree.c: YAML text to nodes, and what it refuses. */
-#include <check.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include "config/yaml.h"
-
-static struct kr_yaml_lua out;
-static struct kr_yaml_ctx ctx;
-
-static void setup(void)
-{
-	memset(&out, 0, sizeof(out));
-	out.arena = kr_arena_new(0);
-	ctx = (struct kr_yaml_ctx){ .file = "t.yaml", .mm = kr_arena_mm(out.arena), .out = &out };
-}
-
-static void teardown(void)
-{
-	free(ctx.errv);
-	kr__yaml_lua_free(&out);
-}
+#include "tests/unit/config/yaml_check.h"
 
 static const struct kr_yaml_node *parse(const char *text, bool *failed)
 {
 	return kr__yaml_parse(&ctx, (const uint8_t *)text, strlen(text), failed);
 }
 
-/** Parse text that must fail; @return the error text. */
+/** Parse text that must fail; @return the error text (then forgotten). */
 static const char *refused(const char *text)
 {
-	static char buf[1024];
 	bool failed = false;
 	ck_assert_ptr_null(parse(text, &failed));
 	ck_assert(failed);
-	char *e = kr__yaml_errors_text(&ctx);
-	snprintf(buf, sizeof(buf), "%s", e ? e : "");
-	free(e);
-	return buf;
+	return yaml_errors();
 }
 
 START_TEST(structure)
@@ -80,15 +56,10 @@ END_TEST
 START_TEST(refusals)
 {
 	ck_assert_str_eq(refused("a: 1\nb: 2\na: 3\n"), "t.yaml:3:1: duplicate key 'a' (first at line 1)\n");
-	out.error_count = 0; ctx.errc = 0;
 	ck_assert_str_eq(refused("a: &x 1\nb: *x\n"), "t.yaml:1:4: anchors (&x) are not supported\n");
-	out.error_count = 0; ctx.errc = 0;
 	ck_assert_str_eq(refused("a: 1\n---\nb: 2\n"), "t.yaml:2:1: more than one YAML document (a second '---')\n");
-	out.error_count = 0; ctx.errc = 0;
 	ck_assert_str_eq(refused("a:\n\tb: 1\n"), "t.yaml:2:1: a tab character: YAML indents with spaces only\n");
-	out.error_count = 0; ctx.errc = 0;
 	ck_assert_str_eq(refused("a: \x01\n"), "t.yaml:1:4: not a text file: control characters are not allowed (byte 0x01)\n");
-	out.error_count = 0; ctx.errc = 0;
 	ck_assert_str_eq(refused("? {a: 1}\n: 2\n"), "t.yaml:1:3: a key must be a plain word, not a list or mapping\n");
 }
 END_TEST
@@ -109,16 +80,6 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("yaml_tree");
-	TCase *tc = tcase_create("kr__yaml_parse");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, structure);
-	tcase_add_test(tc, empty);
-	tcase_add_test(tc, refusals);
-	tcase_add_test(tc, depth);
-	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	unit_tcase(s, "kr__yaml_parse", &yaml_fx, structure, empty, refusals, depth);
+	return unit_run(s);
 }

@@ -1,54 +1,15 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Unit tests of config/yaml_value.c: the schema's value checks and their messages. */
-#include <check.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/socket.h>
-#include "config/yaml.h"
-
-static struct kr_yaml_lua out;
-static struct kr_yaml_ctx ctx;
-
-static void setup(void)
-{
-	memset(&out, 0, sizeof(out));
-	out.arena = kr_arena_new(0);
-	ck_assert_ptr_nonnull(out.arena);
-	ctx = (struct kr_yaml_ctx){ .file = "t.yaml", .mm = kr_arena_mm(out.arena), .out = &out };
-}
-
-static void teardown(void)
-{
-	free(ctx.errv);
-	kr__yaml_lua_free(&out);
-}
+#include "tests/unit/config/yaml_check.h"
 
 /** A plain scalar node at line 3 column 7. */
 static struct kr_yaml_node *scalar(const char *text)
 {
-	struct kr_yaml_node *n = kr_mm_calloc(ctx.mm, sizeof(*n));
-	n->kind = KR_YAML_SCALAR;
-	n->text = text;
-	n->len = strlen(text);
-	n->plain = true;
+	struct kr_yaml_node *n = yaml_node(KR_YAML_SCALAR, text, true);
 	n->line = 3;
 	n->col = 7;
 	return n;
-}
-
-/** The errors recorded so far (then forgotten). */
-static const char *errors(void)
-{
-	static char buf[4096];
-	char *text = kr__yaml_errors_text(&ctx);
-	snprintf(buf, sizeof(buf), "%s", text ? text : "");
-	free(text);
-	free(ctx.errv);
-	ctx.errv = NULL;
-	ctx.errc = ctx.errcap = 0;
-	out.error_count = 0;
-	return buf;
 }
 
 START_TEST(distance_and_suggest)
@@ -71,13 +32,13 @@ START_TEST(integers)
 	ck_assert(kr__yaml_int(&ctx, scalar("53"), "p", 1, 65535, &v) && v == 53);
 	ck_assert(kr__yaml_int(&ctx, scalar("-5"), "p", -10, 10, &v) && v == -5);
 	ck_assert(!kr__yaml_int(&ctx, scalar("65536"), "a.port", 1, 65535, &v));
-	ck_assert_str_eq(errors(), "t.yaml:3:7: a.port: must be 1..65535\n");
+	ck_assert_str_eq(yaml_errors(), "t.yaml:3:7: a.port: must be 1..65535\n");
 	ck_assert(!kr__yaml_int(&ctx, scalar("99999999999999999999999"), "p", 1, 10, &v));
-	ck_assert_str_eq(errors(), "t.yaml:3:7: p: must be 1..10\n");
+	ck_assert_str_eq(yaml_errors(), "t.yaml:3:7: p: must be 1..10\n");
 	ck_assert(!kr__yaml_int(&ctx, scalar("12abc"), "p", 1, 100, &v));
-	ck_assert_str_eq(errors(), "t.yaml:3:7: p: expected an integer, got '12abc'\n");
+	ck_assert_str_eq(yaml_errors(), "t.yaml:3:7: p: expected an integer, got '12abc'\n");
 	ck_assert(!kr__yaml_int(&ctx, scalar("~"), "p", 1, 100, &v));
-	ck_assert_str_eq(errors(), "t.yaml:3:7: p: expected an integer, got nothing (null)\n");
+	ck_assert_str_eq(yaml_errors(), "t.yaml:3:7: p: expected an integer, got nothing (null)\n");
 }
 END_TEST
 
@@ -89,9 +50,9 @@ START_TEST(sizes)
 	ck_assert(kr__yaml_size(&ctx, scalar("1232B"), "s", 0, 1LL << 40, &v) && v == 1232);
 	ck_assert(kr__yaml_size(&ctx, scalar("4096"), "s", 0, 1LL << 40, &v) && v == 4096);
 	ck_assert(!kr__yaml_size(&ctx, scalar("10 potatoes"), "s", 0, 100, &v));
-	ck_assert_str_eq(errors(), "t.yaml:3:7: s: expected a size such as 100M (units B, K, M, G, T), got '10 potatoes'\n");
+	ck_assert_str_eq(yaml_errors(), "t.yaml:3:7: s: expected a size such as 100M (units B, K, M, G, T), got '10 potatoes'\n");
 	ck_assert(!kr__yaml_size(&ctx, scalar("9999999T"), "s", 0, 1LL << 50, &v));
-	ck_assert_str_eq(errors(), "t.yaml:3:7: s: must be 0B..1024T\n");
+	ck_assert_str_eq(yaml_errors(), "t.yaml:3:7: s: must be 0B..1024T\n");
 }
 END_TEST
 
@@ -105,7 +66,7 @@ START_TEST(seconds)
 	ck_assert(kr__yaml_seconds(&ctx, scalar("1w"), "t", 0, 1000000, &v) && v == 604800);
 	ck_assert(kr__yaml_seconds(&ctx, scalar("3000ms"), "t", 0, 1000000, &v) && v == 3);
 	ck_assert(!kr__yaml_seconds(&ctx, scalar("10y"), "t", 0, 1000000, &v));
-	ck_assert_str_eq(errors(), "t.yaml:3:7: t: expected a time such as 300s, 5m, 2h or 1d, got '10y'\n");
+	ck_assert_str_eq(yaml_errors(), "t.yaml:3:7: t: expected a time such as 300s, 5m, 2h or 1d, got '10y'\n");
 }
 END_TEST
 
@@ -117,14 +78,14 @@ START_TEST(booleans_and_words)
 	struct kr_yaml_node *quoted = scalar("true");
 	quoted->plain = false;
 	ck_assert(!kr__yaml_bool(&ctx, quoted, "b", &b));
-	ck_assert_str_eq(errors(), "t.yaml:3:7: b: expected true or false, got 'true'\n");
+	ck_assert_str_eq(yaml_errors(), "t.yaml:3:7: b: expected true or false, got 'true'\n");
 	static const char *const levels[] = { "info", "debug", NULL };
 	ck_assert_int_eq(kr__yaml_enum(&ctx, scalar("debug"), "l", levels), 1);
 	ck_assert_int_eq(kr__yaml_enum(&ctx, scalar("debg"), "l", levels), -1);
-	ck_assert_str_eq(errors(), "t.yaml:3:7: l: 'debg' is not one of info or debug; did you mean 'debug'?\n");
+	ck_assert_str_eq(yaml_errors(), "t.yaml:3:7: l: 'debg' is not one of info or debug; did you mean 'debug'?\n");
 	const char *s;
 	ck_assert(!kr__yaml_string(&ctx, scalar(""), "s", &s));
-	ck_assert_str_eq(errors(), "t.yaml:3:7: s: expected a string, got nothing (null)\n");
+	ck_assert_str_eq(yaml_errors(), "t.yaml:3:7: s: expected a string, got nothing (null)\n");
 }
 END_TEST
 
@@ -134,14 +95,14 @@ START_TEST(names_and_addresses)
 	ck_assert(kr__yaml_dname(&ctx, scalar("Example.COM"), "n", &s));
 	ck_assert_str_eq(s, "Example.COM.");
 	ck_assert(!kr__yaml_dname(&ctx, scalar("a..b"), "n", &s));
-	ck_assert_str_eq(errors(), "t.yaml:3:7: n: 'a..b' is not a domain name\n");
+	ck_assert_str_eq(yaml_errors(), "t.yaml:3:7: n: 'a..b' is not a domain name\n");
 	ck_assert(kr__yaml_ip(&ctx, scalar("192.0.2.1"), "a", 0, &s));
 	ck_assert(kr__yaml_ip(&ctx, scalar("2001:db8::1"), "a", AF_INET6, &s));
 	ck_assert(!kr__yaml_ip(&ctx, scalar("2001:db8::1"), "a", AF_INET, &s));
-	ck_assert_str_eq(errors(), "t.yaml:3:7: a: '2001:db8::1' is not an IPv4 address\n");
+	ck_assert_str_eq(yaml_errors(), "t.yaml:3:7: a: '2001:db8::1' is not an IPv4 address\n");
 	/* control characters in a user's word never break the one-line message */
 	ck_assert(!kr__yaml_ip(&ctx, scalar("1.2.3.4\nx"), "a", 0, &s));
-	ck_assert_str_eq(errors(), "t.yaml:3:7: a: '1.2.3.4?x' is not an IP address\n");
+	ck_assert_str_eq(yaml_errors(), "t.yaml:3:7: a: '1.2.3.4?x' is not an IP address\n");
 }
 END_TEST
 
@@ -155,7 +116,7 @@ START_TEST(paths_and_order)
 	kr__yaml_error_at(&ctx, 9, 1, "late", "second");
 	kr__yaml_error_at(&ctx, 2, 5, "", "first");
 	kr__yaml_error_at(&ctx, 9, 1, "late", "third");
-	ck_assert_str_eq(errors(), "t.yaml:2:5: first\nt.yaml:9:1: late: second\nt.yaml:9:1: late: third\n");
+	ck_assert_str_eq(yaml_errors(), "t.yaml:2:5: first\nt.yaml:9:1: late: second\nt.yaml:9:1: late: third\n");
 }
 END_TEST
 
@@ -170,10 +131,10 @@ START_TEST(unknown_keys)
 	map->count = 2;
 	static const char *const allowed[] = { "storage", "size-max", NULL };
 	ck_assert(!kr__yaml_check_keys(&ctx, map, "cache", allowed));
-	ck_assert_str_eq(errors(), "t.yaml:3:7: cache: unknown key 'sise-max'; did you mean 'size-max'?\n");
+	ck_assert_str_eq(yaml_errors(), "t.yaml:3:7: cache: unknown key 'sise-max'; did you mean 'size-max'?\n");
 	keys[1] = scalar("zzz");
 	ck_assert(!kr__yaml_check_keys(&ctx, map, "cache", allowed));
-	ck_assert_str_eq(errors(), "t.yaml:3:7: cache: unknown key 'zzz' (known keys: storage or size-max)\n");
+	ck_assert_str_eq(yaml_errors(), "t.yaml:3:7: cache: unknown key 'zzz' (known keys: storage or size-max)\n");
 	ck_assert_ptr_eq(kr__yaml_get(map, "storage"), vals[0]);
 	ck_assert_ptr_null(kr__yaml_get(map, "size-max"));
 }
@@ -182,21 +143,13 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("yaml_value");
-	const struct { const char *name; const TTest *test; } cases[] = {
-		{ "kr__yaml_distance", distance_and_suggest }, { "kr__yaml_int", integers },
-		{ "kr__yaml_size", sizes }, { "kr__yaml_seconds", seconds },
-		{ "kr__yaml_bool", booleans_and_words }, { "kr__yaml_ip", names_and_addresses },
-		{ "kr__yaml_error", paths_and_order }, { "kr__yaml_check_keys", unknown_keys },
-	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); ++i) {
-		TCase *tc = tcase_create(cases[i].name);
-		tcase_add_checked_fixture(tc, setup, teardown);
-		tcase_add_test(tc, cases[i].test);
-		suite_add_tcase(s, tc);
-	}
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	unit_tcase(s, "kr__yaml_distance", &yaml_fx, distance_and_suggest);
+	unit_tcase(s, "kr__yaml_int", &yaml_fx, integers);
+	unit_tcase(s, "kr__yaml_size", &yaml_fx, sizes);
+	unit_tcase(s, "kr__yaml_seconds", &yaml_fx, seconds);
+	unit_tcase(s, "kr__yaml_bool", &yaml_fx, booleans_and_words);
+	unit_tcase(s, "kr__yaml_ip", &yaml_fx, names_and_addresses);
+	unit_tcase(s, "kr__yaml_error", &yaml_fx, paths_and_order);
+	unit_tcase(s, "kr__yaml_check_keys", &yaml_fx, unknown_keys);
+	return unit_run(s);
 }

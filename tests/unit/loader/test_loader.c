@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "loader/loader.h"
+#include "tests/unit/check_main.h"
 
 /** Where the test plugins were built. */
 static const char *plugin_dir(void)
@@ -619,38 +620,19 @@ START_TEST(test_add_errors)
 }
 END_TEST
 
-static void add_tcase(Suite *s, const char *name, const TTest *const *tests)
-{
-	TCase *tc = tcase_create(name);
-	tcase_add_checked_fixture(tc, setup, teardown);
-	for (; *tests; ++tests)
-		tcase_add_test(tc, *tests);
-	suite_add_tcase(s, tc);
-}
-
-static Suite *loader_suite(void)
-{
-	Suite *s = suite_create("loader");
-	add_tcase(s, "kr_loader_load", (const TTest *[]){ test_load_good, test_load_abi,
-		  test_load_old_layer, test_load_missing, test_load_bad_descriptor,
-		  test_load_init_fail, test_load_invalid_name, test_load_errbuf, test_load_place,
-		  test_load_precedence_errors, NULL });
-	add_tcase(s, "kr_loader_load_spec", (const TTest *[]){ test_load_spec,
-		  test_load_spec_invalid, NULL });
-	add_tcase(s, "kr_loader_parse_spec", (const TTest *[]){ test_parse_spec, NULL });
-	add_tcase(s, "kr_loader_add", (const TTest *[]){ test_add, test_add_errors, NULL });
-	add_tcase(s, "kr_loader_unload", (const TTest *[]){ test_unload, NULL });
-	add_tcase(s, "kr_loader_find", (const TTest *[]){ test_find, NULL });
-	add_tcase(s, "kr_loader_name_valid", (const TTest *[]){ test_name_valid, NULL });
-	add_tcase(s, "kr_context_init", (const TTest *[]){ test_context, test_context_deinit, NULL });
-	return s;
-}
-
 int main(void)
 {
-	SRunner *sr = srunner_create(loader_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	static const struct unit_fixture fx = { setup, teardown, 0 };
+	Suite *s = suite_create("loader");
+	unit_tcase(s, "kr_loader_load", &fx, test_load_good, test_load_abi, test_load_old_layer,
+		   test_load_missing, test_load_bad_descriptor, test_load_init_fail,
+		   test_load_invalid_name, test_load_errbuf, test_load_place, test_load_precedence_errors);
+	unit_tcase(s, "kr_loader_load_spec", &fx, test_load_spec, test_load_spec_invalid);
+	unit_tcase(s, "kr_loader_parse_spec", &fx, test_parse_spec);
+	unit_tcase(s, "kr_loader_add", &fx, test_add, test_add_errors);
+	unit_tcase(s, "kr_loader_unload", &fx, test_unload);
+	unit_tcase(s, "kr_loader_find", &fx, test_find);
+	unit_tcase(s, "kr_loader_name_valid", &fx, test_name_valid);
+	unit_tcase(s, "kr_context_init", &fx, test_context, test_context_deinit);
+	return unit_run(s);
 }

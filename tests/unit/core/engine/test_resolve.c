@@ -10,6 +10,7 @@
 #include <time.h>
 #include <arpa/inet.h>
 #include "core/engine/engine.h"
+#include "tests/unit/check_main.h"
 
 /** Wire form of a presentation name, in one of a ring of static buffers. */
 static const uint8_t *dn(const char *str)
@@ -1305,37 +1306,19 @@ START_TEST(test_servfail_edns)
 }
 END_TEST
 
-static void add_tcase(Suite *s, const char *name, const TTest *const *tests)
-{
-	TCase *tc = tcase_create(name);
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 30);
-	for (; *tests; ++tests)
-		tcase_add_test(tc, *tests);
-	suite_add_tcase(s, tc);
-}
-
-static Suite *resolve_suite(void)
-{
-	Suite *s = suite_create("resolve");
-	add_tcase(s, "kr_resolve_begin", (const TTest *[]){ test_no_plugins, test_class_ch,
-		  test_class_other, test_opcode, test_badvers, test_xfr, test_begin_layers, NULL });
-	add_tcase(s, "kr_resolve_produce", (const TTest *[]){ test_local_answer, test_layer_order,
-		  test_fail, test_no_ns, test_subquery, test_subquery_limit, test_time_limit,
-		  test_cname_chain, test_outgoing, NULL });
-	add_tcase(s, "kr_resolve_consume", (const TTest *[]){ test_consume_answer,
-		  test_consume_timeout, test_consume_fail, test_consume_sections, NULL });
-	add_tcase(s, "kr_resolve_checkout", (const TTest *[]){ test_checkout, NULL });
-	add_tcase(s, "kr_resolve_finish", (const TTest *[]){ test_finalize, test_finish_fail,
-		  test_truncate_udp, test_edns, test_servfail_edns, NULL });
-	return s;
-}
-
 int main(void)
 {
-	SRunner *sr = srunner_create(resolve_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	static const struct unit_fixture fx = { setup, teardown, 30 };
+	Suite *s = suite_create("resolve");
+	unit_tcase(s, "kr_resolve_begin", &fx, test_no_plugins, test_class_ch, test_class_other,
+		   test_opcode, test_badvers, test_xfr, test_begin_layers);
+	unit_tcase(s, "kr_resolve_produce", &fx, test_local_answer, test_layer_order, test_fail,
+		   test_no_ns, test_subquery, test_subquery_limit, test_time_limit, test_cname_chain,
+		   test_outgoing);
+	unit_tcase(s, "kr_resolve_consume", &fx, test_consume_answer, test_consume_timeout,
+		   test_consume_fail, test_consume_sections);
+	unit_tcase(s, "kr_resolve_checkout", &fx, test_checkout);
+	unit_tcase(s, "kr_resolve_finish", &fx, test_finalize, test_finish_fail, test_truncate_udp,
+		   test_edns, test_servfail_edns);
+	return unit_run(s);
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/engine/engine.h"
+#include "tests/unit/check_main.h"
 
 /** Wire form of a presentation name, in one of a ring of static buffers. */
 static const uint8_t *dn(const char *str)
@@ -320,35 +321,13 @@ START_TEST(test_satisfies)
 }
 END_TEST
 
-static Suite *rplan_suite(void)
-{
-	Suite *s = suite_create("rplan");
-	struct {
-		const char *name;
-		const TTest *fn;
-	} cases[] = {
-		{ "kr_rplan_push", test_push }, { "kr_rplan_push", test_push_inherit },
-		{ "kr_rplan_push", test_push_limit }, { "kr_rplan_pop", test_pop },
-		{ "kr_rplan_current", test_current }, { "kr_rplan_push_cname", test_push_cname },
-		{ "kr_rplan_satisfies", test_satisfies },
-	};
-	/* one test case per function: consecutive entries of a name share it */
-	TCase *tc = NULL;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); ++i) {
-		if (!tc || strcmp(cases[i - 1].name, cases[i].name) != 0) {
-			tc = tcase_create(cases[i].name);
-			suite_add_tcase(s, tc);
-		}
-		tcase_add_test(tc, cases[i].fn);
-	}
-	return s;
-}
-
 int main(void)
 {
-	SRunner *sr = srunner_create(rplan_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	Suite *s = suite_create("rplan");
+	unit_tcase(s, "kr_rplan_push", NULL, test_push, test_push_inherit, test_push_limit);
+	unit_tcase(s, "kr_rplan_pop", NULL, test_pop);
+	unit_tcase(s, "kr_rplan_current", NULL, test_current);
+	unit_tcase(s, "kr_rplan_push_cname", NULL, test_push_cname);
+	unit_tcase(s, "kr_rplan_satisfies", NULL, test_satisfies);
+	return unit_run(s);
 }

@@ -20,6 +20,7 @@
 #include "core/daemon/daemon.h"
 #include "core/net/net.h"
 #include "core/net/worker.h"
+#include "tests/unit/check_main.h"
 
 static uv_loop_t loop;
 static struct kr_net *net = &the_daemon.net;
@@ -733,46 +734,20 @@ START_TEST(serve_tcp_split)
 }
 END_TEST
 
-static TCase *tcase(Suite *s, const char *name)
-{
-	TCase *tc = tcase_create(name);
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 30);
-	suite_add_tcase(s, tc);
-	return tc;
-}
-
 int main(void)
 {
+	static const struct unit_fixture fx = { setup, teardown, 30 };
 	Suite *s = suite_create("net");
-	tcase_add_test(tcase(s, "kr_net_init"), init_defaults);
-	TCase *tc = tcase(s, "kr_net_parse_addr");
-	tcase_add_test(tc, parse_v4);
-	tcase_add_test(tc, parse_v6);
-	tcase_add_test(tc, parse_v6_scope);
-	tcase_add_test(tc, parse_garbage);
-	tcase_add_test(tcase(s, "kr_net_addr_str"), addr_str);
-	tc = tcase(s, "kr_net_listen");
-	tcase_add_test(tc, listen_udp_tcp);
-	tcase_add_test(tc, listen_kinds);
-	tcase_add_test(tc, listen_errors);
-	tcase_add_test(tc, listen_in_use);
-	tcase_add_test(tc, listen_failure_keeps_others);
-	tc = tcase(s, "kr_net_listen_fd");
-	tcase_add_test(tc, listen_fd_udp);
-	tcase_add_test(tc, listen_fd_tcp);
-	tcase_add_test(tc, listen_fd_errors);
-	tcase_add_test(tc, listen_fd_tls);
-	tcase_add_test(tcase(s, "kr_net_close"), close_endpoints);
-	tcase_add_test(tcase(s, "kr_net_deinit"), deinit);
-	tc = tcase(s, "serving");
-	tcase_add_test(tc, serve_udp);
-	tcase_add_test(tc, serve_udp_not_queries);
-	tcase_add_test(tc, serve_tcp_pipelined);
-	tcase_add_test(tc, serve_tcp_split);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	unit_tcase(s, "kr_net_init", &fx, init_defaults);
+	unit_tcase(s, "kr_net_parse_addr", &fx, parse_v4, parse_v6, parse_v6_scope, parse_garbage);
+	unit_tcase(s, "kr_net_addr_str", &fx, addr_str);
+	unit_tcase(s, "kr_net_listen", &fx, listen_udp_tcp, listen_kinds, listen_errors, listen_in_use,
+		   listen_failure_keeps_others);
+	unit_tcase(s, "kr_net_listen_fd", &fx, listen_fd_udp, listen_fd_tcp, listen_fd_errors,
+		   listen_fd_tls);
+	unit_tcase(s, "kr_net_close", &fx, close_endpoints);
+	unit_tcase(s, "kr_net_deinit", &fx, deinit);
+	unit_tcase(s, "serving", &fx, serve_udp, serve_udp_not_queries, serve_tcp_pipelined,
+		   serve_tcp_split);
+	return unit_run(s);
 }

@@ -16,6 +16,7 @@
 #include "core/net/tls.h"
 #include "core/net/worker-impl.h"
 #include "tests/unit/core/net/tls_fixture.h"
+#include "tests/unit/check_main.h"
 
 static char dir[] = "/tmp/kresd-test-tls.XXXXXX";
 
@@ -337,23 +338,17 @@ END_TEST
 
 int main(void)
 {
+	static const struct unit_fixture fx = { setup, teardown, 0 };
 	Suite *s = suite_create("tls");
-	TCase *tc;
-#define CASE(name, fn) do { tc = tcase_create(name); tcase_add_checked_fixture(tc, setup, teardown); \
-		tcase_add_test(tc, fn); suite_add_tcase(s, tc); } while (0)
-	CASE("kr__tls_padding_len", padding_len);
-	CASE("kr__tls_pad", pad_answer);
-	CASE("kr__tls_pad refusals", pad_refused);
-	CASE("kr__tls_spki_pin", pin_of_loaded_cert);
-	CASE("kr__tls_pin_decode", pin_decode_bad);
-	CASE("kr__tls_creds_load", creds_errors_name_the_file);
-	CASE("kr__tls_creds_ephemeral", ephemeral);
-	CASE("kr_tls_upstream_set", upstream_set);
-	CASE("kr_tls_upstream_set errors", upstream_set_errors);
-	CASE("kr__conn_count_add", conn_count);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	unit_tcase(s, "kr__tls_padding_len", &fx, padding_len);
+	unit_tcase(s, "kr__tls_pad", &fx, pad_answer);
+	unit_tcase(s, "kr__tls_pad refusals", &fx, pad_refused);
+	unit_tcase(s, "kr__tls_spki_pin", &fx, pin_of_loaded_cert);
+	unit_tcase(s, "kr__tls_pin_decode", &fx, pin_decode_bad);
+	unit_tcase(s, "kr__tls_creds_load", &fx, creds_errors_name_the_file);
+	unit_tcase(s, "kr__tls_creds_ephemeral", &fx, ephemeral);
+	unit_tcase(s, "kr_tls_upstream_set", &fx, upstream_set);
+	unit_tcase(s, "kr_tls_upstream_set errors", &fx, upstream_set_errors);
+	unit_tcase(s, "kr__conn_count_add", &fx, conn_count);
+	return unit_run(s);
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <kres/defines.h>
+#include "tests/unit/check_main.h"
 
 /** A malloc-backed context that counts live blocks. */
 static void *counting_alloc(void *ctx, size_t size)
@@ -349,37 +350,15 @@ START_TEST(test_arena_cleanup_memory)
 }
 END_TEST
 
-static Suite *mm_suite(void)
-{
-	Suite *s = suite_create("mm");
-	struct {
-		const char *name;
-		const TTest *fn;
-	} cases[] = {
-		{ "kr_mm_alloc", test_mm_alloc }, { "kr_mm_calloc", test_mm_calloc },
-		{ "kr_mm_realloc", test_mm_realloc }, { "kr_mm_memdup", test_mm_memdup },
-		{ "kr_arena_alloc", test_arena_alloc }, { "kr_arena_alloc", test_arena_big },
-		{ "kr_arena_alloc", test_arena_huge }, { "kr_arena_reset", test_arena_reset },
-		{ "kr_arena_cleanup_add", test_arena_cleanup_add },
-		{ "kr_arena_cleanup_add", test_arena_cleanup_memory },
-	};
-	/* one test case per function: consecutive entries of a name share it */
-	TCase *tc = NULL;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); ++i) {
-		if (!tc || strcmp(cases[i - 1].name, cases[i].name) != 0) {
-			tc = tcase_create(cases[i].name);
-			suite_add_tcase(s, tc);
-		}
-		tcase_add_test(tc, cases[i].fn);
-	}
-	return s;
-}
-
 int main(void)
 {
-	SRunner *sr = srunner_create(mm_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	Suite *s = suite_create("mm");
+	unit_tcase(s, "kr_mm_alloc", NULL, test_mm_alloc);
+	unit_tcase(s, "kr_mm_calloc", NULL, test_mm_calloc);
+	unit_tcase(s, "kr_mm_realloc", NULL, test_mm_realloc);
+	unit_tcase(s, "kr_mm_memdup", NULL, test_mm_memdup);
+	unit_tcase(s, "kr_arena_alloc", NULL, test_arena_alloc, test_arena_big, test_arena_huge);
+	unit_tcase(s, "kr_arena_reset", NULL, test_arena_reset);
+	unit_tcase(s, "kr_arena_cleanup_add", NULL, test_arena_cleanup_add, test_arena_cleanup_memory);
+	return unit_run(s);
 }

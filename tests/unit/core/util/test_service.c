@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <kres/service.h>
+#include "tests/unit/check_main.h"
 
 struct test_iface {
 	size_t size;
@@ -130,36 +131,12 @@ START_TEST(test_get)
 }
 END_TEST
 
-static Suite *service_suite(void)
-{
-	Suite *s = suite_create("service");
-	struct {
-		const char *name;
-		const TTest *fn;
-	} cases[] = {
-		{ "kr_service_register", test_register },
-		{ "kr_service_register", test_register_copies_name },
-		{ "kr_service_register", test_register_limit },
-		{ "kr_service_unregister", test_unregister },
-		{ "kr_service_get", test_get },
-	};
-	/* one test case per function: consecutive entries of a name share it */
-	TCase *tc = NULL;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); ++i) {
-		if (!tc || strcmp(cases[i - 1].name, cases[i].name) != 0) {
-			tc = tcase_create(cases[i].name);
-			suite_add_tcase(s, tc);
-		}
-		tcase_add_test(tc, cases[i].fn);
-	}
-	return s;
-}
-
 int main(void)
 {
-	SRunner *sr = srunner_create(service_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	Suite *s = suite_create("service");
+	unit_tcase(s, "kr_service_register", NULL, test_register, test_register_copies_name,
+		   test_register_limit);
+	unit_tcase(s, "kr_service_unregister", NULL, test_unregister);
+	unit_tcase(s, "kr_service_get", NULL, test_get);
+	return unit_run(s);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <kres/dname.h>
 #include <kres/pkt.h>
+#include "tests/unit/check_main.h"
 
 /** Wire form of a presentation name, in one of a ring of static buffers. */
 static const uint8_t *dn(const char *str)
@@ -394,32 +395,21 @@ START_TEST(test_copy)
 }
 END_TEST
 
-static Suite *dname_suite(void)
-{
-	Suite *s = suite_create("dname");
-	struct {
-		const char *name;
-		const TTest *fn;
-	} cases[] = {
-		{ "size", test_size }, { "labels", test_labels }, { "check", test_check },
-		{ "unpack", test_unpack }, { "unpack_long", test_unpack_long },
-		{ "from_str", test_from_str }, { "to_str", test_to_str }, { "eq", test_eq },
-		{ "cmp", test_cmp }, { "in", test_in }, { "lower", test_lower },
-		{ "parent", test_parent }, { "copy", test_copy },
-	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); ++i) {
-		TCase *tc = tcase_create(cases[i].name);
-		tcase_add_test(tc, cases[i].fn);
-		suite_add_tcase(s, tc);
-	}
-	return s;
-}
-
 int main(void)
 {
-	SRunner *sr = srunner_create(dname_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	Suite *s = suite_create("dname");
+	unit_tcase(s, "size", NULL, test_size);
+	unit_tcase(s, "labels", NULL, test_labels);
+	unit_tcase(s, "check", NULL, test_check);
+	unit_tcase(s, "unpack", NULL, test_unpack);
+	unit_tcase(s, "unpack_long", NULL, test_unpack_long);
+	unit_tcase(s, "from_str", NULL, test_from_str);
+	unit_tcase(s, "to_str", NULL, test_to_str);
+	unit_tcase(s, "eq", NULL, test_eq);
+	unit_tcase(s, "cmp", NULL, test_cmp);
+	unit_tcase(s, "in", NULL, test_in);
+	unit_tcase(s, "lower", NULL, test_lower);
+	unit_tcase(s, "parent", NULL, test_parent);
+	unit_tcase(s, "copy", NULL, test_copy);
+	return unit_run(s);
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <kres/pkt.h>
+#include "tests/unit/check_main.h"
 
 static int live;
 
@@ -336,31 +337,18 @@ START_TEST(test_set_rcode)
 }
 END_TEST
 
-static Suite *edns_suite(void)
-{
-	Suite *s = suite_create("edns");
-	struct {
-		const char *name;
-		const TTest *fn;
-	} cases[] = {
-		{ "init", test_init }, { "bufsize", test_bufsize }, { "version", test_version },
-		{ "do", test_do }, { "ext_rcode", test_ext_rcode }, { "options", test_options },
-		{ "check", test_check }, { "wire_size", test_wire_size }, { "put_opt", test_put_opt },
-		{ "set_rcode", test_set_rcode },
-	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); ++i) {
-		TCase *tc = tcase_create(cases[i].name);
-		tcase_add_test(tc, cases[i].fn);
-		suite_add_tcase(s, tc);
-	}
-	return s;
-}
-
 int main(void)
 {
-	SRunner *sr = srunner_create(edns_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	Suite *s = suite_create("edns");
+	unit_tcase(s, "init", NULL, test_init);
+	unit_tcase(s, "bufsize", NULL, test_bufsize);
+	unit_tcase(s, "version", NULL, test_version);
+	unit_tcase(s, "do", NULL, test_do);
+	unit_tcase(s, "ext_rcode", NULL, test_ext_rcode);
+	unit_tcase(s, "options", NULL, test_options);
+	unit_tcase(s, "check", NULL, test_check);
+	unit_tcase(s, "wire_size", NULL, test_wire_size);
+	unit_tcase(s, "put_opt", NULL, test_put_opt);
+	unit_tcase(s, "set_rcode", NULL, test_set_rcode);
+	return unit_run(s);
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <kres/pkt.h>
+#include "tests/unit/check_main.h"
 
 /** Wire form of a presentation name, in one of a ring of static buffers. */
 static uint8_t *dn(const char *str)
@@ -1005,39 +1006,27 @@ START_TEST(test_truncate)
 }
 END_TEST
 
-static Suite *pkt_suite(void)
-{
-	Suite *s = suite_create("pkt");
-	struct {
-		const char *name;
-		const TTest *fn;
-	} tcs[] = {
-		{ "new_free", test_new_free }, { "clear", test_clear }, { "parse", test_parse },
-		{ "parse_truncated", test_parse_truncated },
-		{ "parse_malformed", test_parse_malformed },
-		{ "parse_question", test_parse_question },
-		{ "parse_mutations", test_parse_mutations },
-		{ "parse_decompress_rdata", test_parse_decompress_rdata },
-		{ "header", test_header }, { "put_question", test_put_question },
-		{ "begin", test_begin }, { "put", test_put }, { "put_espace", test_put_espace },
-		{ "reserve", test_reserve }, { "compression", test_compression },
-		{ "big_packet", test_big_packet }, { "roundtrip", test_roundtrip },
-		{ "truncate", test_truncate },
-	};
-	for (size_t i = 0; i < sizeof(tcs) / sizeof(tcs[0]); ++i) {
-		TCase *tc = tcase_create(tcs[i].name);
-		tcase_add_test(tc, tcs[i].fn);
-		tcase_set_timeout(tc, 60);
-		suite_add_tcase(s, tc);
-	}
-	return s;
-}
-
 int main(void)
 {
-	SRunner *sr = srunner_create(pkt_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	static const struct unit_fixture fx = { NULL, NULL, 60 };
+	Suite *s = suite_create("pkt");
+	unit_tcase(s, "new_free", &fx, test_new_free);
+	unit_tcase(s, "clear", &fx, test_clear);
+	unit_tcase(s, "parse", &fx, test_parse);
+	unit_tcase(s, "parse_truncated", &fx, test_parse_truncated);
+	unit_tcase(s, "parse_malformed", &fx, test_parse_malformed);
+	unit_tcase(s, "parse_question", &fx, test_parse_question);
+	unit_tcase(s, "parse_mutations", &fx, test_parse_mutations);
+	unit_tcase(s, "parse_decompress_rdata", &fx, test_parse_decompress_rdata);
+	unit_tcase(s, "header", &fx, test_header);
+	unit_tcase(s, "put_question", &fx, test_put_question);
+	unit_tcase(s, "begin", &fx, test_begin);
+	unit_tcase(s, "put", &fx, test_put);
+	unit_tcase(s, "put_espace", &fx, test_put_espace);
+	unit_tcase(s, "reserve", &fx, test_reserve);
+	unit_tcase(s, "compression", &fx, test_compression);
+	unit_tcase(s, "big_packet", &fx, test_big_packet);
+	unit_tcase(s, "roundtrip", &fx, test_roundtrip);
+	unit_tcase(s, "truncate", &fx, test_truncate);
+	return unit_run(s);
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <kres/rrset.h>
+#include "tests/unit/check_main.h"
 
 #define W(s) (const uint8_t *)(s), sizeof(s) - 1
 
@@ -250,27 +251,11 @@ START_TEST(round_trip)
 }
 END_TEST
 
-static Suite *rrline_suite(void)
-{
-	Suite *s = suite_create("rrline");
-	TCase *tc = tcase_create("kr_rrset_from_str");
-	tcase_add_test(tc, from_str_fields);
-	tcase_add_test(tc, from_str_errors);
-	tcase_add_test(tc, from_str_long_rdata);
-	tcase_add_test(tc, round_trip);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("kr_rrset_to_str");
-	tcase_add_test(tc, to_str_lines);
-	tcase_add_test(tc, to_str_malformed);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int main(void)
 {
-	SRunner *sr = srunner_create(rrline_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	Suite *s = suite_create("rrline");
+	unit_tcase(s, "kr_rrset_from_str", NULL, from_str_fields, from_str_errors, from_str_long_rdata,
+		   round_trip);
+	unit_tcase(s, "kr_rrset_to_str", NULL, to_str_lines, to_str_malformed);
+	return unit_run(s);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <kres/rrset.h>
 #include "core/wire/wire-impl.h"
+#include "tests/unit/check_main.h"
 
 /* A memory context that counts live blocks, to catch leaks and wrong frees. */
 static int live;
@@ -314,31 +315,19 @@ START_TEST(test_rdata_cmp)
 }
 END_TEST
 
-static Suite *rrset_suite(void)
-{
-	Suite *s = suite_create("rrset");
-	struct {
-		const char *name;
-		const TTest *fn;
-	} cases[] = {
-		{ "init", test_init }, { "add_rdata", test_add_rdata }, { "clear", test_clear },
-		{ "copy", test_copy }, { "first_next", test_first_next }, { "at", test_at },
-		{ "sort", test_sort }, { "rdesc", test_rdesc }, { "rdata_check", test_rdata_check },
-		{ "rdata_lower", test_rdata_lower }, { "rdata_cmp", test_rdata_cmp },
-	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); ++i) {
-		TCase *tc = tcase_create(cases[i].name);
-		tcase_add_test(tc, cases[i].fn);
-		suite_add_tcase(s, tc);
-	}
-	return s;
-}
-
 int main(void)
 {
-	SRunner *sr = srunner_create(rrset_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	Suite *s = suite_create("rrset");
+	unit_tcase(s, "init", NULL, test_init);
+	unit_tcase(s, "add_rdata", NULL, test_add_rdata);
+	unit_tcase(s, "clear", NULL, test_clear);
+	unit_tcase(s, "copy", NULL, test_copy);
+	unit_tcase(s, "first_next", NULL, test_first_next);
+	unit_tcase(s, "at", NULL, test_at);
+	unit_tcase(s, "sort", NULL, test_sort);
+	unit_tcase(s, "rdesc", NULL, test_rdesc);
+	unit_tcase(s, "rdata_check", NULL, test_rdata_check);
+	unit_tcase(s, "rdata_lower", NULL, test_rdata_lower);
+	unit_tcase(s, "rdata_cmp", NULL, test_rdata_cmp);
+	return unit_run(s);
 }

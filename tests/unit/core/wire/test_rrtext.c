@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <kres/rrset.h>
+#include "tests/unit/check_main.h"
 
 /** A wire string literal and its length (literals are split after \x escapes). */
 #define W(s) (const uint8_t *)(s), sizeof(s) - 1
@@ -695,9 +696,5 @@ static Suite *rrtext_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(rrtext_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(rrtext_suite());
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <kres/rrset.h>
+#include "tests/unit/check_main.h"
 
 typedef int (*to_str_fn)(uint16_t value, char *dst, size_t maxlen);
 
@@ -147,31 +148,12 @@ START_TEST(class_from_str)
 }
 END_TEST
 
-static Suite *rrtype_suite(void)
-{
-	Suite *s = suite_create("rrtype");
-	TCase *tc = tcase_create("kr_rrtype_to_str");
-	tcase_add_test(tc, type_to_str);
-	tcase_add_test(tc, type_to_str_all);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("kr_rrtype_from_str");
-	tcase_add_test(tc, type_from_str);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("kr_rrclass_to_str");
-	tcase_add_test(tc, class_to_str);
-	tcase_add_test(tc, class_to_str_all);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("kr_rrclass_from_str");
-	tcase_add_test(tc, class_from_str);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int main(void)
 {
-	SRunner *sr = srunner_create(rrtype_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	Suite *s = suite_create("rrtype");
+	unit_tcase(s, "kr_rrtype_to_str", NULL, type_to_str, type_to_str_all);
+	unit_tcase(s, "kr_rrtype_from_str", NULL, type_from_str);
+	unit_tcase(s, "kr_rrclass_to_str", NULL, class_to_str, class_to_str_all);
+	unit_tcase(s, "kr_rrclass_from_str", NULL, class_from_str);
+	return unit_run(s);
 }

@@ -54,18 +54,25 @@ static inline int put_a(const char *name, uint8_t last, uint32_t ttl, uint8_t ra
 	return ret;
 }
 
-/** The last address byte of name's cached A at now, or -1 when none is served; ttl out. */
-static inline int get_a(const char *name, uint32_t now, uint32_t *ttl)
+/** The last address byte of name's cached A at now, looked up where (CACHE_PEEK_*), or -1 when
+ * none is served; ttl out. */
+static inline int peek_a(const char *name, uint32_t now, unsigned where, uint32_t *ttl)
 {
 	uint8_t owner[KR_DNAME_MAXLEN];
 	struct cache_set sets[4];
 	int n = cache_peek(c, NULL, mm, test_name(owner, name), KR_TYPE_A, CACHE_KIND_RR, 0, now,
-			   CACHE_PEEK_STORE, sets, 4, NULL);
+			   where, sets, 4, NULL);
 	if (n <= 0)
 		return -1;
 	if (ttl)
 		*ttl = sets[0].rr.ttl;
 	return kr_rdataset_first(&sets[0].rr.rrs)->data[3];
+}
+
+/** peek_a() in the store only. */
+static inline int get_a(const char *name, uint32_t now, uint32_t *ttl)
+{
+	return peek_a(name, now, CACHE_PEEK_STORE, ttl);
 }
 
 /** In a child: write names prefix-0..n-1 and check that each reads back. */

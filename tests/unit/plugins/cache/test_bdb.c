@@ -238,23 +238,12 @@ END_TEST
 
 int main(void)
 {
+	static const struct unit_fixture fx = { setup, teardown, 120 };
 	if (getenv("TEST_VERBOSE"))
 		kr_log_set_verbose(true);
 	Suite *s = suite_create("bdb");
-	TCase *tc = tcase_create("cache_bdb");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, test_put_get);
-	tcase_add_test(tc, test_ttl_bounds);
-	tcase_add_test(tc, test_rank_storage);
-	tcase_add_test(tc, test_range);
-	tcase_add_test(tc, test_evict_bound);
-	tcase_add_test(tc, test_corrupt_recreate);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("cache_bdb_procs");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, test_two_processes);
-	suite_add_tcase(s, tc);
-	return test_run(s);
+	unit_tcase(s, "cache_bdb", &fx, test_put_get, test_ttl_bounds, test_rank_storage, test_range,
+		   test_evict_bound, test_corrupt_recreate);
+	unit_tcase(s, "cache_bdb_procs", &fx, test_two_processes);
+	return unit_run(s);
 }

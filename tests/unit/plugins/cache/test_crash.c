@@ -87,13 +87,10 @@ int main(int argc, char **argv)
 	}
 	if (getenv("TEST_VERBOSE"))
 		kr_log_set_verbose(true);
+	static const struct unit_fixture fx = { setup, teardown, 120 };
 	Suite *s = suite_create("crash");
-	TCase *tc = tcase_create("cache_crash");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, test_killed_writer);
-	suite_add_tcase(s, tc);
-	int ret = test_run(s);
+	unit_tcase(s, "cache_crash", &fx, test_killed_writer);
+	int ret = unit_run(s);
 	if (getenv("KR_CACHE_CRASH_LSAN"))
 		unlink(getenv("KR_CACHE_CRASH_LSAN"));
 	return ret;

@@ -99,11 +99,7 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("entry");
-	TCase *tc = tcase_create("cache_entry");
-	tcase_add_test(tc, test_ttl_clamp);
-	tcase_add_test(tc, test_ttl_remaining);
-	tcase_add_test(tc, test_entry_roundtrip);
-	tcase_add_test(tc, test_rank_rule);
-	suite_add_tcase(s, tc);
-	return test_run(s);
+	unit_tcase(s, "cache_entry", NULL, test_ttl_clamp, test_ttl_remaining, test_entry_roundtrip,
+		   test_rank_rule);
+	return unit_run(s);
 }

@@ -151,19 +151,6 @@ START_TEST(test_generation)
 }
 END_TEST
 
-static int peek_a(const char *name, uint32_t now, unsigned where, uint32_t *ttl)
-{
-	uint8_t owner[KR_DNAME_MAXLEN];
-	struct cache_set sets[4];
-	int n = cache_peek(c, NULL, mm, test_name(owner, name), KR_TYPE_A, CACHE_KIND_RR, 0, now,
-			   where, sets, 4, NULL);
-	if (n <= 0)
-		return -1;
-	if (ttl)
-		*ttl = sets[0].rr.ttl;
-	return kr_rdataset_first(&sets[0].rr.rrs)->data[3];
-}
-
 START_TEST(test_clear_other_process)
 {
 	/* A store fills the front; clear() in another process empties it here. */
@@ -319,26 +306,11 @@ START_TEST(test_absent)
 }
 END_TEST
 
-static Suite *front_suite(void)
-{
-	Suite *s = suite_create("front");
-	TCase *tc = tcase_create("front");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test_hit);
-	tcase_add_test(tc, test_expiry);
-	tcase_add_test(tc, test_eviction);
-	tcase_add_test(tc, test_generation);
-	tcase_add_test(tc, test_clear_other_process);
-	tcase_add_test(tc, test_bogus);
-	tcase_add_test(tc, test_ttl);
-	tcase_add_test(tc, test_memo);
-	tcase_add_test(tc, test_absent);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int main(void)
 {
-	return test_run(front_suite());
+	static const struct unit_fixture fx = { setup, teardown, 60 };
+	Suite *s = suite_create("front");
+	unit_tcase(s, "front", &fx, test_hit, test_expiry, test_eviction, test_generation,
+		   test_clear_other_process, test_bogus, test_ttl, test_memo, test_absent);
+	return unit_run(s);
 }

@@ -99,10 +99,6 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("key");
-	TCase *tc = tcase_create("cache_key");
-	tcase_add_test(tc, test_key_case);
-	tcase_add_test(tc, test_key_subtree);
-	tcase_add_test(tc, test_key_parse);
-	suite_add_tcase(s, tc);
-	return test_run(s);
+	unit_tcase(s, "cache_key", NULL, test_key_case, test_key_subtree, test_key_parse);
+	return unit_run(s);
 }

@@ -459,17 +459,9 @@ END_TEST
 
 int main(void)
 {
+	static const struct unit_fixture fx = { setup, teardown, 60 };
 	Suite *s = suite_create("layer");
-	TCase *tc = tcase_create("cache_layer");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test_repeat_from_cache);
-	tcase_add_test(tc, test_glue_ranks);
-	tcase_add_test(tc, test_nxdomain);
-	tcase_add_test(tc, test_nodata);
-	tcase_add_test(tc, test_cname_chain);
-	tcase_add_test(tc, test_bogus_and_nocache);
-	tcase_add_test(tc, test_no_zone_cut);
-	suite_add_tcase(s, tc);
-	return test_run(s);
+	unit_tcase(s, "cache_layer", &fx, test_repeat_from_cache, test_glue_ranks, test_nxdomain,
+		   test_nodata, test_cname_chain, test_bogus_and_nocache, test_no_zone_cut);
+	return unit_run(s);
 }

@@ -188,14 +188,9 @@ END_TEST
 
 int main(void)
 {
+	static const struct unit_fixture fx = { setup, teardown, 60 };
 	Suite *s = suite_create("props");
-	TCase *tc = tcase_create("cache_props");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test_open_size_storage);
-	tcase_add_test(tc, test_ttl_props);
-	tcase_add_test(tc, test_get_clear);
-	tcase_add_test(tc, test_prune);
-	suite_add_tcase(s, tc);
-	return test_run(s);
+	unit_tcase(s, "cache_props", &fx, test_open_size_storage, test_ttl_props, test_get_clear,
+		   test_prune);
+	return unit_run(s);
 }

@@ -3,6 +3,7 @@
 #include <check.h>
 #include <stdlib.h>
 #include "plugins/detect_time_jump/detect_time_jump-impl.h"
+#include "tests/unit/check_main.h"
 
 START_TEST(test_init)
 {
@@ -55,15 +56,7 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("detect_time_jump_check");
-	TCase *tc = tcase_create("time_jump_init");
-	tcase_add_test(tc, test_init);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("time_jump_check");
-	tcase_add_test(tc, test_check);
-	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	unit_tcase(s, "time_jump_init", NULL, test_init);
+	unit_tcase(s, "time_jump_check", NULL, test_check);
+	return unit_run(s);
 }

@@ -4,6 +4,7 @@
 #include <check.h>
 #include <stdlib.h>
 #include "plugins/dns64/dns64-impl.h"
+#include "tests/unit/check_main.h"
 
 static void v6(const char *text, uint8_t *out)
 {
@@ -134,21 +135,10 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("dns64_prefix");
-	struct { const char *name; const TTest *fn; } cases[] = {
-		{ "dns64_subnet_parse", test_subnet_parse },
-		{ "dns64_subnet_has", test_subnet_has },
-		{ "dns64_synth_excluded", test_synth_and_exclude },
-		{ "dns64_reverse_target", test_reverse_target },
-		{ "dns64_configure", test_configure },
-	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); ++i) {
-		TCase *tc = tcase_create(cases[i].name);
-		tcase_add_test(tc, cases[i].fn);
-		suite_add_tcase(s, tc);
-	}
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	unit_tcase(s, "dns64_subnet_parse", NULL, test_subnet_parse);
+	unit_tcase(s, "dns64_subnet_has", NULL, test_subnet_has);
+	unit_tcase(s, "dns64_synth_excluded", NULL, test_synth_and_exclude);
+	unit_tcase(s, "dns64_reverse_target", NULL, test_reverse_target);
+	unit_tcase(s, "dns64_configure", NULL, test_configure);
+	return unit_run(s);
 }

@@ -3,6 +3,7 @@
 #include <check.h>
 #include <stdlib.h>
 #include "plugins/edns_keepalive/edns_keepalive-impl.h"
+#include "tests/unit/check_main.h"
 
 START_TEST(test_units)
 {
@@ -67,15 +68,7 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("edns_keepalive_option");
-	TCase *tc = tcase_create("edns_keepalive_units");
-	tcase_add_test(tc, test_units);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("edns_keepalive_answer");
-	tcase_add_test(tc, test_answer);
-	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	unit_tcase(s, "edns_keepalive_units", NULL, test_units);
+	unit_tcase(s, "edns_keepalive_answer", NULL, test_answer);
+	return unit_run(s);
 }

@@ -423,31 +423,19 @@ START_TEST(test_prop_add_hosts_default)
 }
 END_TEST
 
-static Suite *hints_suite(void)
-{
-	Suite *s = suite_create("hints");
-	struct { const char *name; const TTest *fn; } cases[] = {
-		{ "hints_produce_localhost", test_produce_localhost },
-		{ "hints_produce_ptr", test_produce_ptr },
-		{ "hints_produce_several", test_produce_several_and_ttl },
-		{ "hints_produce_nodata", test_produce_nodata },
-		{ "hints_produce_not_ours", test_produce_not_ours },
-		{ "hints_produce_truncated", test_produce_truncated },
-		{ "hints_prop_set_get_del", test_prop_set_get_del },
-		{ "hints_prop_errors", test_prop_errors },
-		{ "hints_prop_config", test_prop_config_and_add_hosts },
-		{ "hints_prop_file_errors", test_prop_file_errors },
-		{ "hints_prop_add_hosts", test_prop_add_hosts_default },
-	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); ++i) {
-		TCase *tc = tcase_create(cases[i].name);
-		tcase_add_test(tc, cases[i].fn);
-		suite_add_tcase(s, tc);
-	}
-	return s;
-}
-
 int main(void)
 {
-	return test_run(hints_suite());
+	Suite *s = suite_create("hints");
+	unit_tcase(s, "hints_produce_localhost", NULL, test_produce_localhost);
+	unit_tcase(s, "hints_produce_ptr", NULL, test_produce_ptr);
+	unit_tcase(s, "hints_produce_several", NULL, test_produce_several_and_ttl);
+	unit_tcase(s, "hints_produce_nodata", NULL, test_produce_nodata);
+	unit_tcase(s, "hints_produce_not_ours", NULL, test_produce_not_ours);
+	unit_tcase(s, "hints_produce_truncated", NULL, test_produce_truncated);
+	unit_tcase(s, "hints_prop_set_get_del", NULL, test_prop_set_get_del);
+	unit_tcase(s, "hints_prop_errors", NULL, test_prop_errors);
+	unit_tcase(s, "hints_prop_config", NULL, test_prop_config_and_add_hosts);
+	unit_tcase(s, "hints_prop_file_errors", NULL, test_prop_file_errors);
+	unit_tcase(s, "hints_prop_add_hosts", NULL, test_prop_add_hosts_default);
+	return unit_run(s);
 }

@@ -122,15 +122,9 @@ END_TEST
 
 int main(void)
 {
+	static const struct unit_fixture fx = { open_plugin, close_plugin, 0 };
 	Suite *s = suite_create("hints_plugin");
-	TCase *tc = tcase_create("kr_plugin_descriptor");
-	tcase_add_checked_fixture(tc, open_plugin, close_plugin);
-	tcase_add_test(tc, test_descriptor);
-	tcase_add_test(tc, test_props);
-	tcase_add_test(tc, test_hidden_symbols);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("kr_loader_load");
-	tcase_add_test(tc, test_through_loader);
-	suite_add_tcase(s, tc);
-	return test_run(s);
+	unit_tcase(s, "kr_plugin_descriptor", &fx, test_descriptor, test_props, test_hidden_symbols);
+	unit_tcase(s, "kr_loader_load", NULL, test_through_loader);
+	return unit_run(s);
 }

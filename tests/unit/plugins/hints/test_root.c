@@ -248,27 +248,15 @@ START_TEST(test_service)
 }
 END_TEST
 
-static Suite *root_suite(void)
-{
-	Suite *s = suite_create("hints_root");
-	struct { const char *name; const TTest *fn; } cases[] = {
-		{ "hints_root_defaults", test_defaults },
-		{ "hints_root_get", test_get_random_order },
-		{ "hints_root_load_file", test_load_file },
-		{ "hints_root_load_file_errors", test_load_file_errors },
-		{ "hints_prop_root", test_prop_root },
-		{ "hints_prop_root_file", test_prop_root_file },
-		{ "hints_service_start", test_service },
-	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); ++i) {
-		TCase *tc = tcase_create(cases[i].name);
-		tcase_add_test(tc, cases[i].fn);
-		suite_add_tcase(s, tc);
-	}
-	return s;
-}
-
 int main(void)
 {
-	return test_run(root_suite());
+	Suite *s = suite_create("hints_root");
+	unit_tcase(s, "hints_root_defaults", NULL, test_defaults);
+	unit_tcase(s, "hints_root_get", NULL, test_get_random_order);
+	unit_tcase(s, "hints_root_load_file", NULL, test_load_file);
+	unit_tcase(s, "hints_root_load_file_errors", NULL, test_load_file_errors);
+	unit_tcase(s, "hints_prop_root", NULL, test_prop_root);
+	unit_tcase(s, "hints_prop_root_file", NULL, test_prop_root_file);
+	unit_tcase(s, "hints_service_start", NULL, test_service);
+	return unit_run(s);
 }

@@ -279,29 +279,17 @@ START_TEST(test_hosts_unreadable)
 }
 END_TEST
 
-static Suite *table_suite(void)
-{
-	Suite *s = suite_create("hints_table");
-	struct { const char *name; const TTest *fn; } cases[] = {
-		{ "hints_addr_parse", test_addr_parse },
-		{ "hints_addr_reverse", test_addr_reverse },
-		{ "hints_table_add", test_table_case_and_dedup },
-		{ "hints_table_del_name", test_table_grow_and_delete },
-		{ "hints_pair_add", test_pairs_and_reverse },
-		{ "hints_table_defaults", test_defaults },
-		{ "hints_hosts_load", test_hosts_file },
-		{ "hints_hosts_load_bad", test_hosts_bad_lines },
-		{ "hints_hosts_load_unreadable", test_hosts_unreadable },
-	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); ++i) {
-		TCase *tc = tcase_create(cases[i].name);
-		tcase_add_test(tc, cases[i].fn);
-		suite_add_tcase(s, tc);
-	}
-	return s;
-}
-
 int main(void)
 {
-	return test_run(table_suite());
+	Suite *s = suite_create("hints_table");
+	unit_tcase(s, "hints_addr_parse", NULL, test_addr_parse);
+	unit_tcase(s, "hints_addr_reverse", NULL, test_addr_reverse);
+	unit_tcase(s, "hints_table_add", NULL, test_table_case_and_dedup);
+	unit_tcase(s, "hints_table_del_name", NULL, test_table_grow_and_delete);
+	unit_tcase(s, "hints_pair_add", NULL, test_pairs_and_reverse);
+	unit_tcase(s, "hints_table_defaults", NULL, test_defaults);
+	unit_tcase(s, "hints_hosts_load", NULL, test_hosts_file);
+	unit_tcase(s, "hints_hosts_load_bad", NULL, test_hosts_bad_lines);
+	unit_tcase(s, "hints_hosts_load_unreadable", NULL, test_hosts_unreadable);
+	return unit_run(s);
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <jansson.h>
 #include "plugins/hints/hints-impl.h"
+#include "tests/unit/check_main.h"
 
 /** Write content to a new temporary file. @return its path, malloc()ed. */
 static inline char *test_file(const char *content)
@@ -62,13 +63,3 @@ static inline bool test_is_error(const json_t *v, const char *part)
 		} \
 		free(out_); \
 	} while (0)
-
-/** Run a suite; @return the process exit code. */
-static inline int test_run(Suite *s)
-{
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}

@@ -257,19 +257,9 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("iterate_classify");
-	TCase *tc = tcase_create("iter_classify");
-	tcase_add_test(tc, answer_authoritative);
-	tcase_add_test(tc, answer_without_aa_is_lame);
-	tcase_add_test(tc, answers_without_aa_outside_strict);
-	tcase_add_test(tc, error_rcodes_are_lame);
-	tcase_add_test(tc, nxdomain_and_nodata);
-	tcase_add_test(tc, referrals);
-	tcase_add_test(tc, cname_in_zone);
-	tcase_add_test(tc, cname_out_of_zone);
-	tcase_add_test(tc, cname_into_delegation);
-	tcase_add_test(tc, dname_checked);
-	tcase_add_test(tc, cname_loop);
-	tcase_add_test(tc, case_restored);
-	suite_add_tcase(s, tc);
+	unit_tcase(s, "iter_classify", NULL, answer_authoritative, answer_without_aa_is_lame,
+		   answers_without_aa_outside_strict, error_rcodes_are_lame, nxdomain_and_nodata,
+		   referrals, cname_in_zone, cname_out_of_zone, cname_into_delegation, dname_checked,
+		   cname_loop, case_restored);
 	return test_run(s);
 }

@@ -99,11 +99,7 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("iterate_cut");
-	TCase *tc = tcase_create("cut");
-	tcase_add_test(tc, glue_by_mode);
-	tcase_add_test(tc, referral_glue_per_mode);
-	tcase_add_test(tc, ns_explosion_bounded);
-	tcase_add_test(tc, ns_addresses);
-	suite_add_tcase(s, tc);
+	unit_tcase(s, "cut", NULL, glue_by_mode, referral_glue_per_mode, ns_explosion_bounded,
+		   ns_addresses);
 	return test_run(s);
 }

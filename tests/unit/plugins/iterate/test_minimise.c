@@ -80,10 +80,7 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("iterate_minimise");
-	TCase *tc = tcase_create("iter_minimise_next");
-	tcase_add_test(tc, one_label_at_a_time);
-	tcase_add_test(tc, ds_stops_at_parent);
-	tcase_add_test(tc, long_names_bounded);
-	suite_add_tcase(s, tc);
+	unit_tcase(s, "iter_minimise_next", NULL, one_label_at_a_time, ds_stops_at_parent,
+		   long_names_bounded);
 	return test_run(s);
 }

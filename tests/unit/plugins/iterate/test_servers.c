@@ -168,13 +168,7 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("iterate_servers");
-	TCase *tc = tcase_create("servers");
-	tcase_add_test(tc, order_by_rtt);
-	tcase_add_test(tc, timeout_backoff);
-	tcase_add_test(tc, lame_per_zone);
-	tcase_add_test(tc, exploration);
-	tcase_add_test(tc, table_eviction);
-	tcase_add_test(tc, local_addresses);
-	suite_add_tcase(s, tc);
+	unit_tcase(s, "servers", NULL, order_by_rtt, timeout_backoff, lame_per_zone, exploration,
+		   table_eviction, local_addresses);
 	return test_run(s);
 }

@@ -4,9 +4,11 @@
 
 #include <arpa/inet.h>
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "plugins/iterate/iterate-impl.h"
+#include "tests/unit/check_main.h"
 
 static struct kr_arena *test_arena;
 
@@ -84,14 +86,11 @@ static inline union kr_sockaddr A4(const char *text)
 	return sa;
 }
 
-/** Run a suite; @return the process exit code. */
+/** unit_run(), then free the arena of test_mm(). */
 static inline int test_run(Suite *s)
 {
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int ret = unit_run(s);
 	if (test_arena)
 		kr_arena_delete(test_arena);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ret;
 }

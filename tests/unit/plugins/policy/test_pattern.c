@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include "plugins/policy/policy-impl.h"
 #include "tests/unit/plugins/policy/pattern_cases.h"
+#include "tests/unit/check_main.h"
 
 START_TEST(test_find_like_lua)
 {
@@ -67,14 +68,6 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("pattern");
-	TCase *tc = tcase_create("pattern");
-	tcase_add_test(tc, test_find_like_lua);
-	tcase_add_test(tc, test_check);
-	tcase_add_test(tc, test_depth_bound);
-	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	unit_tcase(s, "pattern", NULL, test_find_like_lua, test_check, test_depth_bound);
+	return unit_run(s);
 }

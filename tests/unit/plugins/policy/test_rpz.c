@@ -154,13 +154,8 @@ END_TEST
 
 int main(void)
 {
+	static const struct unit_fixture fx = { NULL, NULL, 120 };
 	Suite *s = suite_create("rpz");
-	TCase *tc = tcase_create("rpz");
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, test_triggers);
-	tcase_add_test(tc, test_origin);
-	tcase_add_test(tc, test_errors);
-	tcase_add_test(tc, test_big_zone);
-	suite_add_tcase(s, tc);
-	return test_run(s);
+	unit_tcase(s, "rpz", &fx, test_triggers, test_origin, test_errors, test_big_zone);
+	return unit_run(s);
 }

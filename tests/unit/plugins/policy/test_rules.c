@@ -203,16 +203,9 @@ END_TEST
 
 int main(void)
 {
+	static const struct unit_fixture fx = { NULL, NULL, 60 };
 	Suite *s = suite_create("rules");
-	TCase *tc = tcase_create("rules");
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test_suffix);
-	tcase_add_test(tc, test_order);
-	tcase_add_test(tc, test_suffix_common);
-	tcase_add_test(tc, test_many_suffixes);
-	tcase_add_test(tc, test_bad_rules);
-	tcase_add_test(tc, test_actions_parse);
-	tcase_add_test(tc, test_reroute);
-	suite_add_tcase(s, tc);
-	return test_run(s);
+	unit_tcase(s, "rules", &fx, test_suffix, test_order, test_suffix_common, test_many_suffixes,
+		   test_bad_rules, test_actions_parse, test_reroute);
+	return unit_run(s);
 }

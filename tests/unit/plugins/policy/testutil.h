@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "plugins/policy/policy-impl.h"
+#include "tests/unit/check_main.h"
 
 /** Write content to a new temporary file. @return its path, malloc()ed. */
 static inline char *test_file(const char *content)
@@ -69,13 +70,4 @@ static inline int test_add(struct policy_ruleset *rs, const char *json)
 	int id = policy_ruleset_add(rs, json, err, sizeof(err));
 	ck_assert_msg(id > 0, "rule %s rejected: %s", json, err);
 	return id;
-}
-
-static inline int test_run(Suite *s)
-{
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Unit tests of the predict plugin's query table (plugins/predict/table.c). */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include "plugins/predict/predict-impl.h"
+#include "tests/unit/check_main.h"
 
 static const uint8_t *name(const char *text)
 {
@@ -137,19 +139,8 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("predict_table");
-	TCase *tc = tcase_create("predict_table_init");
-	tcase_add_test(tc, test_init);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("predict_observe");
-	tcase_add_test(tc, test_prefetch);
-	tcase_add_test(tc, test_full_table);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("predict_rotate");
-	tcase_add_test(tc, test_rotate);
-	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	unit_tcase(s, "predict_table_init", NULL, test_init);
+	unit_tcase(s, "predict_observe", NULL, test_prefetch, test_full_table);
+	unit_tcase(s, "predict_rotate", NULL, test_rotate);
+	return unit_run(s);
 }

@@ -4,6 +4,7 @@
 #include <check.h>
 #include <stdlib.h>
 #include "plugins/rebinding/rebinding-impl.h"
+#include "tests/unit/check_main.h"
 
 static bool is_private(const char *text)
 {
@@ -63,15 +64,7 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("rebinding_classify");
-	TCase *tc = tcase_create("rebinding_addr_private");
-	tcase_add_test(tc, test_addr_private);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("rebinding_pkt_check");
-	tcase_add_test(tc, test_pkt_check);
-	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	unit_tcase(s, "rebinding_addr_private", NULL, test_addr_private);
+	unit_tcase(s, "rebinding_pkt_check", NULL, test_pkt_check);
+	return unit_run(s);
 }

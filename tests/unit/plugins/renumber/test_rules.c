@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "plugins/renumber/renumber-impl.h"
+#include "tests/unit/check_main.h"
 
 /** Rewrite text by c; @return the result as text (static buffer) or "-" when no rule matched. */
 static const char *rewrite(const struct renumber *c, const char *text)
@@ -139,20 +140,9 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("renumber_rules");
-	struct { const char *name; const TTest *fn; } cases[] = {
-		{ "renumber_rule_parse", test_rule_parse },
-		{ "renumber_rule_match_apply", test_rule_match_apply },
-		{ "renumber_rewrite", test_rewrite },
-		{ "renumber_configure", test_configure },
-	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); ++i) {
-		TCase *tc = tcase_create(cases[i].name);
-		tcase_add_test(tc, cases[i].fn);
-		suite_add_tcase(s, tc);
-	}
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	unit_tcase(s, "renumber_rule_parse", NULL, test_rule_parse);
+	unit_tcase(s, "renumber_rule_match_apply", NULL, test_rule_match_apply);
+	unit_tcase(s, "renumber_rewrite", NULL, test_rewrite);
+	unit_tcase(s, "renumber_configure", NULL, test_configure);
+	return unit_run(s);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <jansson.h>
 #include "plugins/stats/stats-impl.h"
+#include "tests/unit/check_main.h"
 
 static json_t *js(char *text)
 {
@@ -190,15 +191,6 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("counters");
-	TCase *tc = tcase_create("counters");
-	tcase_add_test(tc, test_answers);
-	tcase_add_test(tc, test_set);
-	tcase_add_test(tc, test_frequent);
-	tcase_add_test(tc, test_upstreams);
-	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	unit_tcase(s, "counters", NULL, test_answers, test_set, test_frequent, test_upstreams);
+	return unit_run(s);
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "plugins/view/view-impl.h"
+#include "tests/unit/check_main.h"
 
 #define RULE(act) "{\"filter\":\"all\",\"action\":{\"type\":\"" act "\"}}"
 
@@ -133,14 +134,6 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("subnet");
-	TCase *tc = tcase_create("subnet");
-	tcase_add_test(tc, test_prefixes_v4);
-	tcase_add_test(tc, test_prefixes_v6);
-	tcase_add_test(tc, test_errors_and_tsig);
-	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	unit_tcase(s, "subnet", NULL, test_prefixes_v4, test_prefixes_v6, test_errors_and_tsig);
+	return unit_run(s);
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "plugins/workarounds/workarounds-impl.h"
+#include "tests/unit/check_main.h"
 
 static bool no_0x20(const struct workarounds *c, const char *text)
 {
@@ -62,18 +63,7 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("workarounds_domains");
-	struct { const char *name; const TTest *fn; } cases[] = {
-		{ "workarounds_no_0x20", test_builtin },
-		{ "workarounds_configure", test_configure },
-	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); ++i) {
-		TCase *tc = tcase_create(cases[i].name);
-		tcase_add_test(tc, cases[i].fn);
-		suite_add_tcase(s, tc);
-	}
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	unit_tcase(s, "workarounds_no_0x20", NULL, test_builtin);
+	unit_tcase(s, "workarounds_configure", NULL, test_configure);
+	return unit_run(s);
 }
