@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "plugins/bogus_log/bogus_log-impl.h"
+#include "tests/unit/check_main.h"
 
 static void add(struct bogus_log_table *t, const char *text, uint16_t type)
 {
@@ -71,13 +72,6 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("bogus_log_table");
-	TCase *t = tcase_create("table");
-	tcase_add_test(t, test_count_and_order);
-	tcase_add_test(t, test_bounded);
-	suite_add_tcase(s, t);
-	SRunner *r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	int failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	unit_tcase(s, "bogus_log_table_add", NULL, test_count_and_order, test_bounded);
+	return unit_run(s);
 }

@@ -3,6 +3,7 @@
 #include <check.h>
 #include <stdlib.h>
 #include "plugins/detect_time_skew/detect_time_skew-impl.h"
+#include "tests/unit/check_main.h"
 
 START_TEST(test_judge)
 {
@@ -35,12 +36,6 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("detect_time_skew_skew");
-	TCase *t = tcase_create("skew");
-	tcase_add_test(t, test_judge);
-	suite_add_tcase(s, t);
-	SRunner *r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	int failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	unit_tcase(s, "skew_judge", NULL, test_judge);
+	return unit_run(s);
 }

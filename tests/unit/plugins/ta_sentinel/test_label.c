@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <kres/kres.h>
 #include "plugins/ta_sentinel/ta_sentinel-impl.h"
+#include "tests/unit/check_main.h"
 
 static enum ta_sentinel_kind parse(const char *text, uint16_t *tag)
 {
@@ -50,13 +51,7 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("ta_sentinel_label");
-	TCase *t = tcase_create("label");
-	tcase_add_test(t, test_parse);
-	tcase_add_test(t, test_fails);
-	suite_add_tcase(s, t);
-	SRunner *r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	int failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	unit_tcase(s, "ta_sentinel_parse", NULL, test_parse);
+	unit_tcase(s, "ta_sentinel_fails", NULL, test_fails);
+	return unit_run(s);
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "plugins/ta_signal_query/ta_signal_query-impl.h"
+#include "tests/unit/check_main.h"
 
 START_TEST(test_name)
 {
@@ -33,12 +34,6 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("ta_signal_query_name");
-	TCase *t = tcase_create("name");
-	tcase_add_test(t, test_name);
-	suite_add_tcase(s, t);
-	SRunner *r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	int failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	unit_tcase(s, "ta_signal_query_name", NULL, test_name);
+	return unit_run(s);
 }
