@@ -68,7 +68,9 @@ struct kr_query *kr_rplan_push_cname(struct kr_rplan *rplan, struct kr_query *qr
 	if (!next)
 		return NULL;
 	next->cname_depth = qry->cname_depth + 1;
-	next->flags = (qry->flags & ~(uint64_t)(KR_QF_RESOLVED | KR_QF_CACHED)) | KR_QF_CNAME;
+	/* The link's verdict is its own: the target is judged afresh. */
+	next->flags = (qry->flags & ~(uint64_t)(KR_QF_RESOLVED | KR_QF_CACHED | KR_QF_DNSSEC_VALIDATED |
+						KR_QF_DNSSEC_INSECURE | KR_QF_DNSSEC_BOGUS)) | KR_QF_CNAME;
 	return next;
 }
 

@@ -177,6 +177,7 @@ static int put_sets(kr_pkt_t *pkt, struct cache_set *sets, int n, uint8_t sec, b
 /** Tell the validator what the served entry was when stored: validated, or proven insecure. */
 static void mark_rank(struct kr_query *qry, uint8_t rank)
 {
+	qry->flags &= ~(uint64_t)(KR_QF_DNSSEC_VALIDATED | KR_QF_DNSSEC_INSECURE);
 	if (rank & KR_RANK_SECURE)
 		qry->flags |= KR_QF_DNSSEC_VALIDATED;
 	else if (rank & KR_RANK_INSECURE)
@@ -587,6 +588,11 @@ enum kr_layer_state cache_consume(struct cache *c, struct kr_layer_ctx *ctx, kr_
 			if (gi->rr.type == KR_TYPE_SOA && in_zone)
 				has_soa = true;
 			if (!in_zone)
+				continue;
+			/* The NS set beside a non-authoritative answer (not a referral) could
+			 * replace the delegation with any server (cache poisoning, as in the
+			 * scenario iter_ns_spoof): not kept. */
+			if (gi->rr.type == KR_TYPE_NS && !aa && kr_pkt_count(pkt, KR_SECTION_ANSWER) > 0)
 				continue;
 			if (gi->rr.type == KR_TYPE_NS || gi->rr.type == KR_TYPE_DS || gi->rr.type == KR_TYPE_SOA)
 				remember(c, p, qry, gi, NULL, aa ? KR_RANK_AUTH : KR_RANK_NONAUTH, now, mm);

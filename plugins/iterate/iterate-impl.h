@@ -234,6 +234,8 @@ struct iter_cut *iterate_cut_find(struct kr_request *req, const struct kr_plugin
 
 enum kr_layer_state iterate_produce(struct kr_layer_ctx *ctx, kr_pkt_t *pkt);
 enum kr_layer_state iterate_consume(struct kr_layer_ctx *ctx, kr_pkt_t *pkt);
+/** The sub-query starts over: a server whose answer validate found bogus is not asked again. */
+enum kr_layer_state iterate_reset(struct kr_layer_ctx *ctx);
 enum kr_layer_state iterate_checkout(struct kr_layer_ctx *ctx, kr_pkt_t *pkt, const void *dst, bool tcp);
 
 /** Props: JSON text in, malloc()ed JSON text out. */

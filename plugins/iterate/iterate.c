@@ -35,6 +35,7 @@ static const struct kr_layer_api layer = {
 	.size = sizeof(layer),
 	.produce = iterate_produce,
 	.consume = iterate_consume,
+	.reset = iterate_reset,
 	.checkout = iterate_checkout,
 };
 

@@ -571,6 +571,28 @@ static enum kr_layer_state consume_minimised(struct kr_layer_ctx *ctx, struct kr
 	}
 }
 
+/**
+ * The sub-query starts over after a layer refused the answer. When validate
+ * found it bogus (KR_QF_DNSSEC_BOGUS), that server is not asked again for it.
+ */
+enum kr_layer_state iterate_reset(struct kr_layer_ctx *ctx)
+{
+	struct kr_request *req = ctx->req;
+	struct kr_query *qry = req->current_query;
+	struct iter_qry *st = qry ? qry_state(req, qry, ctx->plugin, false) : NULL;
+	if (!st || !(qry->flags & KR_QF_DNSSEC_BOGUS))
+		return ctx->state;
+	qry->flags &= ~(uint64_t)KR_QF_DNSSEC_BOGUS;
+	if (st->sent) {
+		char a[64];
+		failed_add(st, &st->sent_to);
+		iter_addr_str(&st->sent_to, a, sizeof(a));
+		log_q(req, qry, "bogus answer from %s, trying another server", a);
+	}
+	st->sent = false;
+	return ctx->state;
+}
+
 enum kr_layer_state iterate_consume(struct kr_layer_ctx *ctx, kr_pkt_t *pkt)
 {
 	struct kr_request *req = ctx->req;

@@ -19,6 +19,7 @@
 #define MAX_ZONES 32
 #define MAX_LINKS 16
 #define MAX_REFERRALS 8
+#define MAX_BOGUS_RETRIES 3
 
 /* Z_NOTCUT: a name probed with a DS query that turned out to be no zone cut. */
 enum zstate { Z_UNKNOWN = 0, Z_DS, Z_SECURE, Z_INSECURE, Z_BOGUS, Z_NOTCUT };
@@ -68,6 +69,7 @@ enum qresult { Q_NONE = 0, Q_SECURE, Q_INSECURE, Q_BOGUS };
 struct qry_state {
 	bool upstream;   /* this round went to a server */
 	bool mine;       /* a DS/DNSKEY sub-query pushed by us */
+	uint8_t retries; /* bogus answers for which another server was asked */
 	enum qresult result;
 };
 
@@ -400,7 +402,6 @@ static enum kr_layer_state bogus(struct kr_layer_ctx *ctx, struct kr_query *qry,
 		logq(ctx->req, qry, "cached data does not validate, asking again:", zone);
 		return KR_STATE_YIELD;
 	}
-	mark(qry, qs, Q_BOGUS);
 	char n[KR_DNAME_MAXTEXT], z[KR_DNAME_MAXTEXT] = "?", t[16];
 	kr_dname_to_str(n, sizeof(n), qry->sname);
 	if (zone)
@@ -419,6 +420,17 @@ static enum kr_layer_state bogus(struct kr_layer_ctx *ctx, struct kr_query *qry,
 			.reason = kr_mm_memdup(ctx->req->pool, why, strlen(why) + 1),
 		};
 	}
+	/* One broken server of several: iterate asks another (it avoids the one flagged
+	 * DNSSEC_BOGUS when the sub-query starts over), a few times at most. */
+	if (qry == ctx->req->current_query && ctx->state == KR_STATE_DONE && qs->upstream &&
+	    !(qry->flags & (KR_QF_RESOLVED | KR_QF_FORWARD | KR_QF_STUB | KR_QF_CACHED)) &&
+	    qs->retries < MAX_BOGUS_RETRIES) {
+		++qs->retries;
+		qry->flags |= KR_QF_DNSSEC_BOGUS;
+		logq(ctx->req, qry, "asking another server of the zone", zone);
+		return KR_STATE_CONSUME;
+	}
+	mark(qry, qs, Q_BOGUS);
 	return KR_STATE_FAIL;
 }
 
@@ -497,8 +509,11 @@ static enum kr_layer_state settle_from_referral(struct kr_layer_ctx *ctx, struct
 		return pz ? fetch_keys(ctx, attach, pz) : KR_STATE_DONE;
 	kr_mm_t *mm = ctx->req->pool;
 	if (ds) {
-		if (validate_rrset(&ds->rr, &ds->sigs, pz->keys, r->now, mm) != 0)
-			return KR_STATE_FAIL;
+		if (validate_rrset(&ds->rr, &ds->sigs, pz->keys, r->now, mm) != 0) {
+			/* A broken server may have sent the referral: ask for the DS itself. */
+			logq(ctx->req, attach, "the DS in a referral does not validate; asking for it:", z->name);
+			return KR_STATE_DONE;
+		}
 		if (!(z->ds = kr_rrset_copy(&ds->rr, mm)))
 			return KR_STATE_FAIL;
 		z->state = Z_DS;
@@ -643,6 +658,15 @@ static void verdict(struct kr_request *req, struct kr_query *qry, struct qry_sta
 	}
 }
 
+/** Is an answer RR set a wildcard expansion? (Its proof is not cached with it.) */
+static bool has_expansion(const struct set *s, int n)
+{
+	for (int i = 0; i < n; ++i)
+		if (s[i].section == KR_SECTION_ANSWER && expansion_labels(&s[i]) >= 0)
+			return true;
+	return false;
+}
+
 /**
  * Judge one answer of qry: find the signing zone's keys (pushing DS/DNSKEY
  * sub-queries under `attach` when unknown), verify every RR set, check the
@@ -681,7 +705,7 @@ static enum kr_layer_state judge(struct kr_layer_ctx *ctx, struct kr_query *qry,
 	struct zone *z = NULL;
 	bool key_q = qry->stype == KR_TYPE_DNSKEY && kr_dname_eq(qry->sname, zone);
 	if ((qry->flags & KR_QF_CACHED) && !qs->mine && !ans->link &&
-	    (qry->flags & (KR_QF_DNSSEC_VALIDATED | KR_QF_DNSSEC_INSECURE))) {
+	    (qry->flags & (KR_QF_DNSSEC_VALIDATED | KR_QF_DNSSEC_INSECURE)) && !has_expansion(s, n)) {
 		/* The cache served what was judged when it was stored: not checked again. */
 		mark(qry, qs, (qry->flags & KR_QF_DNSSEC_VALIDATED) ? Q_SECURE : Q_INSECURE);
 		return ctx->state;
@@ -713,14 +737,16 @@ static enum kr_layer_state judge(struct kr_layer_ctx *ctx, struct kr_query *qry,
 				break;
 		if (k == n)
 			return bogus(ctx, qry, qs, EDE_DNSKEY_MISSING, "no DNSKEY", zone);
-		z->state = check_dnskey(r, z, &s[k], mm);
-		if (z->state == Z_INSECURE) {
+		enum zstate ks = check_dnskey(r, z, &s[k], mm);
+		if (ks == Z_INSECURE) {
+			z->state = Z_INSECURE;
 			mark(qry, qs, Q_INSECURE);
 			logq(req, qry, "no supported DS algorithm or digest: insecure", zone);
 			return ctx->state;
 		}
-		if (z->state != Z_SECURE)
+		if (ks != Z_SECURE)   /* the zone stays Z_DS: another server may serve good keys */
 			return bogus(ctx, qry, qs, EDE_DNSKEY_MISSING, "no DNSKEY matching the DS validates the key set", zone);
+		z->state = Z_SECURE;
 		z->keys = kr_rrset_copy(&s[k].rr, mm);
 		if (!z->keys)
 			return KR_STATE_FAIL;
@@ -729,9 +755,11 @@ static enum kr_layer_state judge(struct kr_layer_ctx *ctx, struct kr_query *qry,
 	if (st != Z_SECURE)
 		return fetch_keys(ctx, attach, z);
 	/* Every RR set of the answer and the negative proofs must verify with the zone's keys. */
-	bool has_dname = false;
-	for (int i = 0; i < n; ++i)
+	bool has_dname = false, has_answer = false;
+	for (int i = 0; i < n; ++i) {
 		has_dname = has_dname || (s[i].section == KR_SECTION_ANSWER && s[i].rr.type == KR_TYPE_DNAME);
+		has_answer = has_answer || s[i].section == KR_SECTION_ANSWER;
+	}
 	const struct kr_cache_api *c = kr_service_get(KR_SERVICE_CACHE);
 	bool have_c = c && c->size >= KR_CACHE_API_HAS(insert_rrset);
 	bool insecure = false;   /* some data lies in an insecure zone */
@@ -739,8 +767,9 @@ static enum kr_layer_state judge(struct kr_layer_ctx *ctx, struct kr_query *qry,
 		kr_rrset_t *rr = &s[i].rr;
 		if (rr->rrs.count == 0)
 			return bogus(ctx, qry, qs, EDE_BOGUS, "RRSIG without its RR set", zone);
-		if (s[i].section == KR_SECTION_AUTHORITY && rr->type == KR_TYPE_NS && s[i].sigs.rrs.count == 0)
-			continue;   /* unsigned NS in the authority section: not relied on */
+		if (s[i].section == KR_SECTION_AUTHORITY && rr->type == KR_TYPE_NS &&
+		    (s[i].sigs.rrs.count == 0 || has_answer))
+			continue;   /* beside an answer (or unsigned): not relied on, not passed on */
 		if (s[i].section == KR_SECTION_ANSWER && rr->type == KR_TYPE_CNAME && has_dname &&
 		    s[i].sigs.rrs.count == 0)
 			continue;   /* synthesized from a DNAME, which is checked itself */

@@ -268,6 +268,33 @@ START_TEST(test_repeat_from_cache)
 }
 END_TEST
 
+START_TEST(test_ns_beside_nonauth_answer)
+{
+	/* The delegation to lab. as the parent gave it (a referral)... */
+	static const char *const referral[] = {
+		"AUT lab. 3600 NS ns.lab.",
+		"ADD ns.lab. 3600 A 198.18.0.1",
+		NULL };
+	F.reply = referral;
+	F.reply_aa = false;
+	resolve("x.lab", KR_TYPE_A, 0);
+	/* ...is not replaced by an NS set beside a non-authoritative answer (a spoof). */
+	static const char *const spoof[] = {
+		"ANS bad.lab. 300 A 192.0.2.66",
+		"AUT lab. 3600 NS bad.lab.",
+		NULL };
+	F.reply = spoof;
+	resolve("bad.lab", KR_TYPE_A, 0);
+	const struct kr_cache_api *api = kr_service_get(KR_SERVICE_CACHE);
+	uint8_t cut[KR_DNAME_MAXLEN];
+	kr_rrset_t ns;
+	ck_assert_int_eq(api->zone_cut(&F.req, dn("www.lab"), cut, &ns), 0);
+	ck_assert_uint_eq(ns.rrs.count, 1);
+	ck_assert(kr_dname_eq(kr_rdataset_first(&ns.rrs)->data, dn("ns.lab")));
+	F.reply_aa = true;
+}
+END_TEST
+
 START_TEST(test_glue_ranks)
 {
 	/* A referral from lab. to sub.lab.: NS at NONAUTH, glue at GLUE. */
@@ -461,7 +488,7 @@ int main(void)
 {
 	static const struct unit_fixture fx = { setup, teardown, 60 };
 	Suite *s = suite_create("layer");
-	unit_tcase(s, "cache_layer", &fx, test_repeat_from_cache, test_glue_ranks, test_nxdomain,
+	unit_tcase(s, "cache_layer", &fx, test_repeat_from_cache, test_ns_beside_nonauth_answer, test_glue_ranks, test_nxdomain,
 		   test_nodata, test_cname_chain, test_bogus_and_nocache, test_no_zone_cut);
 	return unit_run(s);
 }
