@@ -12,3 +12,4 @@
 #include <kres/service.h>
 #include <kres/tls.h>
 #include <kres/cache.h>
+#include <kres/validate.h>

@@ -16,9 +16,15 @@
 #include "core/net/worker.h"
 #include "loader/loader.h"
 
-/** Plugins loaded before the config runs (the config may unload them). */
+/**
+ * Plugins loaded before the config runs (the config may unload them), as
+ * Knot Resolver 5 does. ta_signal_query and detect_time_skew send their queries
+ * from a timer that fires after the config, and only while the root has a
+ * trust anchor.
+ */
 static const char *default_plugins[] = { "hints", "cache", "iterate", "validate", "ta_update", "policy",
-					 "edns_keepalive", "detect_time_jump", NULL };
+					 "edns_keepalive", "detect_time_jump", "ta_sentinel",
+					 "ta_signal_query", "detect_time_skew", NULL };
 
 struct options {
 	const char *addrs[64];

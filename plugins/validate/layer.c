@@ -61,6 +61,7 @@ struct req_state {
 	unsigned npending;
 	uint16_t ede;              /**< Extended DNS Error of the first bogus answer, or 0 */
 	const char *ede_text;
+	struct kr_validate_bogus first_bogus;   /**< what failed first (service.c), valid when ede */
 	uint32_t now;
 };
 
@@ -413,6 +414,11 @@ static enum kr_layer_state bogus(struct kr_layer_ctx *ctx, struct kr_query *qry,
 		snprintf(text, sizeof(text), "%s %s (zone %s): %s", n, t, z, why);
 		r->ede = ede;
 		r->ede_text = kr_mm_memdup(ctx->req->pool, text, strlen(text) + 1);
+		r->first_bogus = (struct kr_validate_bogus){
+			.name = kr_dname_copy(qry->sname, ctx->req->pool), .type = qry->stype,
+			.zone = zone ? kr_dname_copy(zone, ctx->req->pool) : NULL, .ede = ede,
+			.reason = kr_mm_memdup(ctx->req->pool, why, strlen(why) + 1),
+		};
 	}
 	/* One broken server of several: iterate asks another (it avoids the one flagged
 	 * DNSSEC_BOGUS when the sub-query starts over), a few times at most. */
@@ -719,6 +725,10 @@ static enum kr_layer_state judge(struct kr_layer_ctx *ctx, struct kr_query *qry,
 	}
 	if (st == Z_BOGUS)
 		return bogus(ctx, qry, qs, EDE_BOGUS, "the zone's keys are bogus", zone);
+	/* A key set fetched anew is judged by the DS or anchor, not by the keys cached
+	 * before: after a KSK roll only the new key may sign it (RFC 5011 refreshes). */
+	if (key_q && st == Z_SECURE && !(qry->flags & KR_QF_CACHED) && z && (z->ds || z->anchor_keys))
+		st = Z_DS;
 	if (key_q && st == Z_DS) {
 		int k;
 		for (k = 0; k < n; ++k)
@@ -1063,21 +1073,17 @@ static enum kr_layer_state validate_checkout(struct kr_layer_ctx *ctx, kr_pkt_t 
 	return ctx->state;
 }
 
-static enum kr_layer_state validate_finalize(struct kr_layer_ctx *ctx)
+bool validate_chain_secure(const struct kr_request *req, const struct kr_plugin *self)
 {
-	struct kr_request *req = ctx->req;
-	kr_pkt_t *a = req->answer;
-	const kr_pkt_t *q = req->qsource.packet;
-	/* Internal requests (resolve() from Lua: ta_update, tools) always learn the verdict. */
-	bool secure = ctx->state == KR_STATE_DONE && q && !(req->options & KR_QF_DNSSEC_CD) &&
-		      ((q->opt && kr_edns_do(q->opt)) || kr_pkt_flag(q, KR_PKT_AD) ||
-		       (req->qsource.flags & KR_REQ_INTERNAL));
+	if (req->options & KR_QF_DNSSEC_CD)
+		return false;
+	bool secure = true;
 	unsigned chain = 0;
 	for (uint32_t i = 0; secure && i < req->rplan.resolved_len; ++i) {
 		struct kr_query *qry = req->rplan.resolved[i];
 		if (qry->parent)
 			continue;
-		struct qry_state *qs = kr_query_data(qry, ctx->plugin);
+		struct qry_state *qs = kr_query_data(qry, self);
 		++chain;
 		/* Every link of the client's chain, and its end, proven secure; a link the
 		 * cache followed by itself counts when it was stored validated. */
@@ -1085,7 +1091,30 @@ static enum kr_layer_state validate_finalize(struct kr_layer_ctx *ctx)
 		if (!secure && (!qs || qs->result == Q_NONE) && (qry->flags & KR_QF_CACHED))
 			secure = qry->flags & KR_QF_DNSSEC_VALIDATED;
 	}
-	kr_pkt_set_flag(a, KR_PKT_AD, secure && chain > 0);
+	return secure && chain > 0;
+}
+
+int validate_first_bogus(const struct kr_request *req, const struct kr_plugin *self,
+			 struct kr_validate_bogus *out)
+{
+	const struct req_state *r = kr_request_data(req, self);
+	if (!r || !r->ede || !r->first_bogus.name)
+		return -ENOENT;
+	*out = r->first_bogus;
+	return 0;
+}
+
+static enum kr_layer_state validate_finalize(struct kr_layer_ctx *ctx)
+{
+	struct kr_request *req = ctx->req;
+	kr_pkt_t *a = req->answer;
+	const kr_pkt_t *q = req->qsource.packet;
+	/* Internal requests (resolve() from Lua: ta_update, tools) always learn the verdict. */
+	bool secure = ctx->state == KR_STATE_DONE && q &&
+		      ((q->opt && kr_edns_do(q->opt)) || kr_pkt_flag(q, KR_PKT_AD) ||
+		       (req->qsource.flags & KR_REQ_INTERNAL)) &&
+		      validate_chain_secure(req, ctx->plugin);
+	kr_pkt_set_flag(a, KR_PKT_AD, secure);
 	struct req_state *r = kr_request_data(req, ctx->plugin);
 	if (ctx->state == KR_STATE_FAIL && r && r->ede)
 		kr_request_add_ede(req, r->ede, r->ede_text);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <kres/kres.h>
 #include <kres/cache.h>
+#include <kres/validate.h>
 #include "plugins/validate/crypto.h"
 
 #define VALIDATE_DNSKEY_ZONE   0x0100
@@ -99,3 +100,15 @@ void validate_ta_free(struct validate *v);
 
 /* --- layer.c --- */
 extern const struct kr_layer_api validate_layer;
+/** Is req's answer, its whole CNAME chain, proven secure (CD: false)? */
+bool validate_chain_secure(const struct kr_request *req, const struct kr_plugin *self);
+/** The first bogus answer of req. @return 0 or -ENOENT. */
+int validate_first_bogus(const struct kr_request *req, const struct kr_plugin *self,
+			 struct kr_validate_bogus *out);
+
+/* --- service.c: KR_SERVICE_VALIDATE (<kres/validate.h>) --- */
+/** The key tags of the anchors of exactly name, ascending, no duplicates. @return their number. */
+int validate_ta_keytags(const struct validate *v, const uint8_t *name, uint16_t *out, int max);
+/** Offer the service for plugin self. @return 0, -EEXIST, -ENOMEM. */
+int validate_service_start(struct kr_plugin *self);
+void validate_service_stop(struct kr_plugin *self);

@@ -129,11 +129,18 @@ static int validate_init_cb(struct kr_plugin *self)
 		return ret;
 	}
 	kr_plugin_set_data(self, v);
-	return 0;
+	ret = validate_service_start(self);
+	if (ret != 0) {
+		kr_plugin_set_data(self, NULL);
+		validate_ta_free(v);
+		free(v);
+	}
+	return ret;
 }
 
 static void validate_deinit_cb(struct kr_plugin *self)
 {
+	validate_service_stop(self);
 	struct validate *v = kr_plugin_data(self);
 	if (v) {
 		validate_ta_free(v);

@@ -137,6 +137,16 @@ int main(void)
 	OFF(struct kr_plugin_api, props, 56);
 	SIZE(struct kr_root_hints_api, 16);
 	OFF(struct kr_root_hints_api, get, 8);
+	SIZE(struct kr_validate_api, 32);
+	OFF(struct kr_validate_api, ta_keytags, 8);
+	OFF(struct kr_validate_api, answer_secure, 16);
+	OFF(struct kr_validate_api, bogus, 24);
+	SIZE(struct kr_validate_bogus, 40);
+	OFF(struct kr_validate_bogus, name, 0);
+	OFF(struct kr_validate_bogus, type, 8);
+	OFF(struct kr_validate_bogus, zone, 16);
+	OFF(struct kr_validate_bogus, ede, 24);
+	OFF(struct kr_validate_bogus, reason, 32);
 	SIZE(union kr_sockaddr, 28);
 	SIZE(kr_mm_t, 24);
 	OFF(kr_mm_t, ctx, 0);

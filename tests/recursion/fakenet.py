@@ -458,6 +458,7 @@ log:
 mod-stats:
   - id: default
     request-protocol: on
+    query-type: on
 template:
   - id: default
     storage: "{dir}"
@@ -530,6 +531,14 @@ class Knotd:
             if line.startswith('mod-stats.request-protocol['):
                 total += int(line.rsplit('=', 1)[1])
         return total
+
+    def queries_of_type(self, rdtype):
+        """Queries of type rdtype (text, e.g. 'NULL') received so far (mod-stats query-type)."""
+        res = subprocess.run(['knotc', '-s', str(self.dir / 'knot.sock'), 'stats', 'mod-stats'],
+                             capture_output=True, text=True, timeout=10)
+        key = 'mod-stats.query-type[%s]' % rdtype
+        return sum(int(line.rsplit('=', 1)[1]) for line in res.stdout.splitlines()
+                   if line.replace(' ', '').startswith(key + '='))
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
