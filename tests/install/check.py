@@ -132,7 +132,10 @@ def txts(r):
 
 
 def run_hello(kresd, moduledir):
-    k = Kresd(kresd, moduledir, "modules.load('hello < iterate')\n", interactive=True)
+    # No root anchor: the DNSSEC modules' own queries at start (ta_signal_query,
+    # detect_time_skew) would be counted by hello beside the ones sent here.
+    k = Kresd(kresd, moduledir, "trust_anchors.remove('.')\nmodules.load('hello < iterate')\n",
+              interactive=True)
     try:
         # The CLI answers only once the config ran and the sockets listen: no probe queries.
         check(k.cli("'ready'") == 'ready\n', 'CLI not working')
