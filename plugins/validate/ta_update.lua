@@ -14,7 +14,7 @@
 -- Valid and Missing keys are the anchors. The key file is rewritten after each
 -- change, states in comments (;;state=N [ NAME ] ;;count=0 ;;lastchange=T),
 -- in the form Unbound's auto-trust-anchor files use.
-local M = { layer = {} }
+local M = {}   -- no layer: nothing runs per request
 local managed = {}          -- owner text -> { path=, ttl=, keys = { [rdata] = key }, ev = }
 
 local STATE = { START = 0, ADDPEND = 1, VALID = 2, MISSING = 3, REVOKED = 4, REMOVED = 5 }

@@ -6,6 +6,7 @@ tests/scenarios do); a jump back or ahead beyond the threshold clears the
 cache, a small one does not.
 """
 import os
+import re
 import time
 
 import dns.rcode
@@ -58,6 +59,13 @@ def wait_for(cond, timeout=5.0):
     return True
 
 
+def jump_logged(k, direction, secs):
+    """The module's log line for a jump of about secs (the clock and the checks tick apart)."""
+    found = re.findall(r'\[detect_time_jump\] %s time jump of (\d+) s: cache cleared' % direction,
+                       k.stderr())
+    return any(abs(int(v) - secs) <= 5 for v in found)
+
+
 def test_jumps_clear_the_cache(kresd, fake_auth, clock):
     auth = fake_auth(['www.lab. 3600 IN A 192.0.2.1'])
     k = kresd(auth.config() + "modules = { detect_time_jump = { threshold = 60 * sec, period = 200 } }\n")
@@ -72,7 +80,7 @@ def test_jumps_clear_the_cache(kresd, fake_auth, clock):
     # Two hours back: cleared.
     clock('-2h')
     assert wait_for(lambda: count(k) == 0), k.stderr()
-    assert wait_for(lambda: '[detect_time_jump] backward time jump of 7170 s: cache cleared' in k.stderr()), k.stderr()
+    assert wait_for(lambda: jump_logged(k, 'backward', 7170)), k.stderr()
     # The name is asked upstream again, then a day ahead clears it again.
     asked = auth.asked('www.lab.', 'A')
     q, r = k.query('www.lab.', 'A')
@@ -80,7 +88,7 @@ def test_jumps_clear_the_cache(kresd, fake_auth, clock):
     assert count(k) > 0
     clock('+1d')
     assert wait_for(lambda: count(k) == 0), k.stderr()
-    assert wait_for(lambda: '[detect_time_jump] forward time jump of 93600 s: cache cleared' in k.stderr())
+    assert wait_for(lambda: jump_logged(k, 'forward', 93600)), k.stderr()
     out = ask(control_path(k), "detect_time_jump.settings()\n")
     assert '[backward] => 1' in out and '[forward] => 1' in out and '[threshold] => 60000' in out, out
 
