@@ -10,6 +10,10 @@ Fake Internet (knotd, one process per zone level, so every referral is seen):
   .            on 198.41.0.4 (a.root-servers.net)
   bench. lab.  on 198.18.0.1 (a.nic.bench)
   big.bench.   on 198.18.1.1 and 198.18.1.2, BIG_NAMES names n000000..nNNNNNN (A)
+Every zone is signed (signnet.py: algorithm 13, NSEC, DS in the parents) and
+the three resolvers validate with the fake root's DS as their only trust
+anchor; each must set AD for a name of big.bench. before anything is
+measured. --no-validation serves the zones unsigned and turns validation off.
 
 Every load is bounded in count and time. Prints one Markdown table and
 writes it, with the raw figures (JSON) and callgrind profiles, to OUTDIR.
@@ -26,6 +30,8 @@ import statistics
 import subprocess
 import sys
 import time
+
+import signnet
 
 ROOT_ADDR = '198.41.0.4'
 TLD_ADDR = '198.18.0.1'
@@ -122,7 +128,7 @@ class Knotd:
         self.proc = subprocess.Popen(['knotd', '-c', str(self.dir / 'knot.conf')],
                                      stdin=subprocess.DEVNULL, stdout=self.logf, stderr=self.logf)
 
-    def wait_ready(self, timeout=60):
+    def wait_ready(self, timeout=120):
         deadline = time.monotonic() + timeout
         for origin in self.zonetexts:
             for a in self.addrs:
@@ -154,8 +160,14 @@ class Knotd:
 
 
 class FakeNet:
-    def __init__(self, workdir, big_names):
+    """The knotd servers. validation: zones signed, `trust_anchor` the root's DS line,
+    `sign_secs` what the signing cost (seconds, wall clock); else unsigned, None."""
+
+    def __init__(self, workdir, big_names, validation=True):
         z = zones(big_names)
+        self.trust_anchor, self.sign_secs = None, None
+        if validation:
+            z, self.trust_anchor, self.sign_secs = signnet.sign_net(z, 'big.bench.')
         self.knots = [Knotd(n, workdir, {o: z[o] for o in origins}, addrs)
                       for n, (origins, addrs) in LEVELS.items()]
 
@@ -186,8 +198,9 @@ class Resolver:
     """One resolver configuration; start() gives its top-level PIDs."""
     key = label = ''
 
-    def __init__(self, workdir):
+    def __init__(self, workdir, ta=None):
         self.workdir = workdir
+        self.ta = ta      # the root's DS line; None: validation off
         self.procs = []
 
     def commands(self, rundir, procs):
@@ -292,8 +305,8 @@ class Resolver:
 class Ours(Resolver):
     key, label = 'ours', 'kresd (ours)'
 
-    def __init__(self, workdir, kresd):
-        super().__init__(workdir)
+    def __init__(self, workdir, kresd, ta=None):
+        super().__init__(workdir, ta)
         self.kresd = kresd
 
     def commands(self, rundir, procs):
@@ -301,15 +314,22 @@ class Ours(Resolver):
             "net.listen('127.0.0.1', %d)\n"
             "hints.root({['a.root-servers.net.'] = '%s'})\n"
             "trust_anchors.remove('.')\n"
-            "cache.size = 100*MB\n" % (PORT, ROOT_ADDR))
+            "%s"
+            "cache.size = 100*MB\n" % (PORT, ROOT_ADDR, ta_add(self.ta)))
         cmd = [self.kresd, '-n', '-c', 'config']
         if procs > 1:
             cmd += ['-f', str(procs)]
         return [(cmd + [str(rundir)], rundir)]
 
 
+def ta_add(ta):
+    """Lua for kresd (ours and 5.6 alike): the fake root's anchor after remove('.')."""
+    return "trust_anchors.add('%s')\n" % ta if ta else ''
+
+
 class KnotResolver(Resolver):
-    """Debian's Knot Resolver 5.6: validation off (no trust anchor), two processes = two
+    """Debian's Knot Resolver 5.6: its compiled-in root anchor (root.key) removed, the fake
+    root's DS added when validating (validation off without it); two processes = two
     instances sharing the cache and (SO_REUSEPORT) the port, as systemd runs it."""
     key, label = 'kr56', 'Knot Resolver 5.6'
     binary = '/usr/sbin/kresd'
@@ -321,11 +341,12 @@ class KnotResolver(Resolver):
             "net.listen('127.0.0.1', %d, { kind = 'dns' })\n"
             "net.ipv6 = false\n"
             "trust_anchors.remove('.')\n"
+            "%s"
             "modules.unload('ta_update')\nmodules.unload('ta_signal_query')\n"
             "modules.unload('detect_time_skew')\nmodules.unload('priming')\n"
             "modules.load('hints > iterate')\n"
             "hints.root({['a.root-servers.net.'] = '%s'})\n"
-            "cache.open(100*MB, 'lmdb://%s')\n" % (PORT, ROOT_ADDR, cachedir))
+            "cache.open(100*MB, 'lmdb://%s')\n" % (PORT, ta_add(self.ta), ROOT_ADDR, cachedir))
         out = []
         for i in range(procs):
             d = rundir / ('inst%d' % i)
@@ -352,15 +373,17 @@ class Unbound(Resolver):
     logfile: ""
     verbosity: 0
     root-hints: "{dir}/root.hints"
-    module-config: "iterator"
-    qname-minimisation: yes
+    module-config: "{modules}"
+{anchor}    qname-minimisation: yes
     do-ip6: no
     msg-cache-size: 32m
     rrset-cache-size: 64m
     so-reuseport: yes
 remote-control:
     control-enable: no
-'''.format(port=PORT, procs=procs, dir=rundir))
+'''.format(port=PORT, procs=procs, dir=rundir,
+           modules='validator iterator' if self.ta else 'iterator',
+           anchor='    trust-anchor: "%s"\n' % self.ta if self.ta else ''))
         return [(['/usr/sbin/unbound', '-d', '-p', '-c', str(rundir / 'unbound.conf')], rundir)]
 
 
@@ -407,6 +430,34 @@ def pct(values, p):
 
 
 # --- the measurements ----------------------------------------------------------
+
+AD_NAME = 'n000000.big.bench.'
+
+
+def check_validation(res, validation):
+    """A fresh resolver asked AD_NAME with DO: with validation it must answer NOERROR with
+    the A record and AD; without, no AD. @return None if so, else what was wrong."""
+    try:
+        res.start('adcheck')
+    except RuntimeError as e:      # e.g. SERVFAIL for the SOA of big.bench.: bogus
+        res.stop()
+        return '%s did not start answering: %s' % (res.label, e)
+    try:
+        r = subprocess.run(['kdig', '+dnssec', '+timeout=5', '+retry=1', '-p', str(PORT),
+                            '@127.0.0.1', 'A', AD_NAME], capture_output=True, text=True, timeout=30)
+        m = re.search(r';; Flags: ([^;]*);', r.stdout)
+        flags = m.group(1).split() if m else []
+        ok = ('status: NOERROR' in r.stdout and re.search(r'^%s\s+\d+\s+IN\s+A\s' % re.escape(AD_NAME),
+                                                          r.stdout, re.M) is not None
+              and ('ad' in flags) == validation)
+        if ok:
+            log('%s: %s A answered, flags %s' % (res.label, AD_NAME, ' '.join(flags)))
+            return None
+        return '%s: %s A with DO: expected NOERROR with the A record and %s:\n%s%s\n%s' % (
+            res.label, AD_NAME, 'AD' if validation else 'no AD', r.stdout, r.stderr, res.logtext())
+    finally:
+        res.stop()
+
 
 def measure_cold_hot(res, net, files, args, R):
     """Fresh resolver: cold run over distinct names, then hot cache runs."""
@@ -579,6 +630,8 @@ def main():
     ap.add_argument('--lat-qps', type=int, default=5000)
     ap.add_argument('--only', default='ours,kr56,unbound')
     ap.add_argument('--skip', default='', help='comma list of: cold_hot,two,callgrind')
+    ap.add_argument('--no-validation', action='store_true',
+                    help='unsigned zones, no trust anchor: validation off in all three')
     args = ap.parse_args()
 
     # SIGTERM (from `timeout`) unwinds like an exception: every server is stopped by PID
@@ -600,14 +653,28 @@ def main():
                                                          range(max(1000, args.big_names - 5000),
                                                                args.big_names)])}
 
-    log('starting the fake Internet (%d names in big.bench.)' % args.big_names)
-    net = FakeNet(work, args.big_names)
+    validation = not args.no_validation
+    log('%s the fake Internet (%d names in big.bench.)' % (
+        'signing' if validation else 'starting', args.big_names))
+    net = FakeNet(work, args.big_names, validation)
+    if validation:
+        log('signed in %.1f s wall (big.bench.: %.1f s, its spot check %.1f s); trust anchor %s' % (
+            net.sign_secs['sign_all'], net.sign_secs['sign_big'], net.sign_secs['spot_check'],
+            net.trust_anchor))
     net.start()
     skip = set(filter(None, args.skip.split(',')))
-    all_res = {'ours': Ours(work, args.kresd), 'kr56': KnotResolver(work), 'unbound': Unbound(work)}
+    ta = net.trust_anchor
+    all_res = {'ours': Ours(work, args.kresd, ta), 'kr56': KnotResolver(work, ta),
+               'unbound': Unbound(work, ta)}
     order = [k for k in ('ours', 'kr56', 'unbound') if k in args.only.split(',')]
     results = {k: {'label': all_res[k].label} for k in order}
     try:
+        # each resolver must validate (AD) before anything is measured: fail loudly otherwise
+        bad = [e for e in (check_validation(all_res[k], validation) for k in order) if e]
+        if bad:
+            print('\nbench: VALIDATION CHECK FAILED, nothing measured:\n\n' + '\n\n'.join(bad),
+                  file=sys.stderr)
+            return 3
         for k in order:
             res, R = all_res[k], results[k]
             for part, fn in (('cold_hot', lambda: measure_cold_hot(res, net, files, args, R)),
@@ -631,21 +698,32 @@ def main():
     head = ('Date: %s  \nMachine: %s, %d CPUs (%s), kernel %s  \n'
             'Versions: kresd (ours) git %s built -O2; knot-resolver %s; unbound %s; dnsperf %s; '
             'knot %s  \n'
-            'Validation: OFF for all three (ours has no validator yet).  \n'
+            '%s  \n'
             'Resolver pinned to CPU %s, dnsperf to CPU %s (two-process rows: both on CPUs 0,1); '
             'knotd unpinned.\n' % (
                 time.strftime('%Y-%m-%d %H:%M %Z'), platform.node(), os.cpu_count(),
                 _cpu_model(), platform.release(), os.environ.get('KRESD_GIT', '?'),
                 ver('knot-resolver'), ver('unbound'), ver('dnsperf'), ver('knot'),
-                RES_CPU, CLIENT_CPU))
+                validation_line(net), RES_CPU, CLIENT_CPU))
     print(head)
     print(t)
     for k in order:
         for e in results[k].get('errors', []):
             print('\n%s: %s' % (results[k]['label'], e))
     (outdir / 'table.md').write_text(head + '\n' + t + '\n')
+    results['_setup'] = {'validation': validation, 'trust_anchor': net.trust_anchor,
+                         'sign_secs': net.sign_secs, 'big_names': args.big_names}
     (outdir / 'results.json').write_text(json.dumps(results, indent=1, default=str))
     return 0
+
+
+def validation_line(net):
+    if not net.trust_anchor:
+        return 'Validation: OFF for all three (--no-validation: unsigned zones, no trust anchor).'
+    return ('Validation: ON for all three (every zone signed, algorithm 13 ECDSA P-256, KSK+ZSK, '
+            'NSEC, one RRSIG per RR set; the fake root\'s DS as the only trust anchor; AD checked '
+            'for %s before measuring). Signing took %.1f s wall, %.1f s of it big.bench.' % (
+                AD_NAME, net.sign_secs['sign_all'], net.sign_secs['sign_big']))
 
 
 def _cpu_model():
