@@ -96,4 +96,18 @@ struct kr_cache_api {
 	 */
 	int (*insert_rrset)(struct kr_request *req, const kr_rrset_t *rr,
 			    const kr_rrset_t *rrsigs, uint8_t rank);
+	/**
+	 * A cached RR set (name, type, class IN) even if it expired up to
+	 * max_stale seconds ago: RFC 8767 serve-stale (the serve_stale plugin).
+	 * Expired entries stay in the storage until eviction needs their space
+	 * or cache.prune() removes them. Bogus data is never returned.
+	 * @param out      as peek_rrset(); TTL 0 when expired, else the remaining one
+	 * @param rrsigs   NULL, or as peek_rrset()
+	 * @param rank     NULL, or out: its enum kr_cache_rank
+	 * @param expired  NULL, or out: seconds since it expired (0 when fresh)
+	 * @return 0, -ENOENT (none, expired longer, or bogus), -EIO, -ENOMEM.
+	 */
+	int (*peek_stale)(struct kr_request *req, const uint8_t *name, uint16_t type,
+			  uint32_t max_stale, kr_rrset_t *out, kr_rrset_t *rrsigs,
+			  uint8_t *rank, uint32_t *expired);
 };

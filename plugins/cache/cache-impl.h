@@ -338,6 +338,18 @@ int cache_peek(struct cache *c, struct cache_memo *memo, kr_mm_t *mm, const uint
 	       uint16_t type, uint8_t kind, uint8_t min_base, uint32_t now, unsigned where,
 	       struct cache_set *sets, unsigned max, struct cache_entry_hdr *hdr);
 /**
+ * Read the RR set entry of (name, type) from the storage even when it expired
+ * up to max_stale seconds before now (RFC 8767 serve-stale); bogus entries
+ * never. The in-memory front is not consulted (it keeps fresh copies only).
+ * Sets of an expired entry get TTL 0; a fresh entry its remaining TTL.
+ * @param hdr      out (may be NULL)
+ * @param expired  out (may be NULL): seconds since the entry expired, 0 if fresh
+ * @return number of sets (RDATA from mm), -ENOENT, -EIO, -ENOMEM.
+ */
+int cache_peek_stale(struct cache *c, kr_mm_t *mm, const uint8_t *name, uint16_t type,
+		     uint32_t now, uint32_t max_stale, struct cache_set *sets, unsigned max,
+		     struct cache_entry_hdr *hdr, uint32_t *expired);
+/**
  * Build the write of an RR set (plus RRSIGs, may be NULL) at rank.
  * @return 0 or -ENOMEM/-EINVAL.
  */

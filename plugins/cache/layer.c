@@ -149,6 +149,37 @@ static int peek_key(struct cache *c, struct cache_memo *memo, kr_mm_t *mm, uint8
 	return entry_use(val, len, kind, min_base, now, sets, max, hdr);
 }
 
+int cache_peek_stale(struct cache *c, kr_mm_t *mm, const uint8_t *name, uint16_t type,
+		     uint32_t now, uint32_t max_stale, struct cache_set *sets, unsigned max,
+		     struct cache_entry_hdr *hdr, uint32_t *expired)
+{
+	uint8_t key[CACHE_KEY_MAX];
+	size_t klen = (size_t)cache_key_make(key, name, type, CACHE_KIND_RR);
+	uint8_t *val;
+	size_t len;
+	/* The storage only: the front drops expired entries, the storage keeps
+	 * them until eviction needs the space or cache.prune() runs. */
+	int ret = cache_get(c, key, klen, mm, &val, &len);
+	if (ret != 0)
+		return ret == -EAGAIN ? -ENOENT : ret;
+	struct cache_entry_hdr h;
+	if (cache_entry_header(val, len, &h) != 0 || h.kind != CACHE_KIND_RR ||
+	    (h.rank & KR_RANK_BOGUS))
+		return -ENOENT;
+	uint32_t ttl = cache_ttl_remaining(&h, now);
+	uint32_t late = ttl ? 0 : now - h.expire;
+	if (late > max_stale)
+		return -ENOENT;
+	int n = cache_entry_decode(val, len, ttl, sets, max);
+	if (n < 0)
+		return -ENOENT;
+	if (hdr)
+		*hdr = h;
+	if (expired)
+		*expired = late;
+	return n;
+}
+
 /** Does the request want RRSIGs (client's DO, or validation)? */
 static bool want_dnssec(const struct kr_request *req, const struct kr_query *qry)
 {

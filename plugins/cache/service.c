@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The cache provider service (api/kres/cache.h) for iterate and validate. */
+/* The cache provider service (api/kres/cache.h) for iterate, validate and serve_stale. */
 #include <string.h>
 #include "plugins/cache/cache-impl.h"
 
@@ -73,6 +73,39 @@ static int insert_rrset(struct kr_request *req, const kr_rrset_t *rr, const kr_r
 	return ret < 0 ? ret : ret == 0 ? -EPERM : 0;
 }
 
+static int peek_stale(struct kr_request *req, const uint8_t *name, uint16_t type,
+		      uint32_t max_stale, kr_rrset_t *out, kr_rrset_t *rrsigs, uint8_t *rank,
+		      uint32_t *expired)
+{
+	if (!provider || !req || !name || !out)
+		return -EINVAL;
+	struct cache_set sets[4];
+	struct cache_entry_hdr h;
+	uint32_t late = 0;
+	int n = cache_peek_stale(provider, req->pool, name, type, cache_now(), max_stale, sets, 4,
+				 &h, &late);
+	if (n < 0)
+		return n;
+	bool found = false;
+	if (rrsigs)
+		kr_rrset_init(rrsigs, sets[0].rr.owner, KR_TYPE_RRSIG, KR_CLASS_IN, sets[0].rr.ttl);
+	for (int i = 0; i < n; ++i) {
+		if (sets[i].rr.type == type && !found) {
+			*out = sets[i].rr;
+			found = true;
+		} else if (sets[i].rr.type == KR_TYPE_RRSIG && rrsigs) {
+			*rrsigs = sets[i].rr;
+		}
+	}
+	if (!found)
+		return -ENOENT;
+	if (rank)
+		*rank = h.rank;
+	if (expired)
+		*expired = late;
+	return 0;
+}
+
 int cache_service_start(struct cache *c)
 {
 	c->api = (struct kr_cache_api){
@@ -80,6 +113,7 @@ int cache_service_start(struct cache *c)
 		.peek_rrset = peek_rrset,
 		.zone_cut = zone_cut,
 		.insert_rrset = insert_rrset,
+		.peek_stale = peek_stale,
 	};
 	int ret = kr_service_register(KR_SERVICE_CACHE, &c->api);
 	if (ret == 0) {

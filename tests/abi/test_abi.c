@@ -137,6 +137,13 @@ int main(void)
 	OFF(struct kr_plugin_api, props, 56);
 	SIZE(struct kr_root_hints_api, 16);
 	OFF(struct kr_root_hints_api, get, 8);
+	/* kr_cache_api grows by appending (KR_CACHE_API_HAS): peek_stale appended within ABI 1. */
+	SIZE(struct kr_cache_api, 40);
+	OFF(struct kr_cache_api, size, 0);
+	OFF(struct kr_cache_api, peek_rrset, 8);
+	OFF(struct kr_cache_api, zone_cut, 16);
+	OFF(struct kr_cache_api, insert_rrset, 24);
+	OFF(struct kr_cache_api, peek_stale, 32);
 	SIZE(struct kr_validate_api, 32);
 	OFF(struct kr_validate_api, ta_keytags, 8);
 	OFF(struct kr_validate_api, answer_secure, 16);

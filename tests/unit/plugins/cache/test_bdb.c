@@ -206,6 +206,60 @@ START_TEST(test_corrupt_recreate)
 }
 END_TEST
 
+/** The last address byte of name's A read by cache_peek_stale(), or -1; ttl and expired out. */
+static int stale_a(const char *name, uint32_t now, uint32_t max_stale, uint32_t *ttl,
+		   uint32_t *expired)
+{
+	uint8_t owner[KR_DNAME_MAXLEN];
+	struct cache_set sets[4];
+	struct cache_entry_hdr h;
+	int n = cache_peek_stale(c, mm, test_name(owner, name), KR_TYPE_A, now, max_stale, sets, 4,
+				 &h, expired);
+	if (n <= 0)
+		return -1;
+	ck_assert_int_eq(h.kind, CACHE_KIND_RR);
+	if (ttl)
+		*ttl = sets[0].rr.ttl;
+	return kr_rdataset_first(&sets[0].rr.rrs)->data[3];
+}
+
+START_TEST(test_peek_stale)
+{
+	uint32_t now = cache_now(), ttl = 99, late = 99;
+	ck_assert_int_eq(put_a("old.example", 7, 10, KR_RANK_AUTH_ANSWER, now), 1);
+	/* Fresh: served with the remaining TTL, not stale. */
+	ck_assert_int_eq(stale_a("old.example", now + 4, 3600, &ttl, &late), 7);
+	ck_assert_uint_eq(ttl, 6);
+	ck_assert_uint_eq(late, 0);
+	/* Expired: the fresh look-up misses, the stale one finds it with TTL 0. */
+	ck_assert_int_eq(get_a("old.example", now + 100, NULL), -1);
+	ck_assert_int_eq(stale_a("old.example", now + 100, 3600, &ttl, &late), 7);
+	ck_assert_uint_eq(ttl, 0);
+	ck_assert_uint_eq(late, 90);
+	/* Exactly max_stale late still counts; longer does not. */
+	ck_assert_int_eq(stale_a("old.example", now + 10 + 3600, 3600, NULL, &late), 7);
+	ck_assert_uint_eq(late, 3600);
+	ck_assert_int_eq(stale_a("old.example", now + 10 + 3601, 3600, NULL, NULL), -1);
+	/* Never cached. */
+	ck_assert_int_eq(stale_a("none.example", now, 3600, NULL, NULL), -1);
+	/* Bogus data is never served, fresh or stale. */
+	ck_assert_int_eq(put_a("bog.example", 1, 10, KR_RANK_AUTH_ANSWER | KR_RANK_BOGUS, now), 1);
+	ck_assert_int_eq(stale_a("bog.example", now, 3600, NULL, NULL), -1);
+	ck_assert_int_eq(stale_a("bog.example", now + 20, 3600, NULL, NULL), -1);
+	/* The rank is kept: validated data says so. */
+	ck_assert_int_eq(put_a("sec.example", 2, 10, KR_RANK_AUTH_ANSWER | KR_RANK_SECURE, now), 1);
+	uint8_t owner[KR_DNAME_MAXLEN];
+	struct cache_set sets[4];
+	struct cache_entry_hdr h;
+	ck_assert_int_eq(cache_peek_stale(c, mm, test_name(owner, "sec.example"), KR_TYPE_A,
+					  now + 20, 3600, sets, 4, &h, NULL), 1);
+	ck_assert_uint_eq(h.rank, KR_RANK_AUTH_ANSWER | KR_RANK_SECURE);
+	/* Expired entries stay until pruned; pruning removes them for good. */
+	ck_assert_int_gt(cache_prune(c, 100, now + 20), 0);
+	ck_assert_int_eq(stale_a("old.example", now + 20, 3600, NULL, NULL), -1);
+}
+END_TEST
+
 START_TEST(test_two_processes)
 {
 	uint32_t now = cache_now();
@@ -244,6 +298,7 @@ int main(void)
 	Suite *s = suite_create("bdb");
 	unit_tcase(s, "cache_bdb", &fx, test_put_get, test_ttl_bounds, test_rank_storage, test_range,
 		   test_evict_bound, test_corrupt_recreate);
+	unit_tcase(s, "cache_peek_stale", &fx, test_peek_stale);
 	unit_tcase(s, "cache_bdb_procs", &fx, test_two_processes);
 	return unit_run(s);
 }
