@@ -586,6 +586,7 @@ static enum kr_layer_state consume_minimised(struct kr_layer_ctx *ctx, struct kr
 	default:
 		switch (res->rcode) {
 		case KR_RCODE_REFUSED: case KR_RCODE_SERVFAIL: case KR_RCODE_FORMERR: case KR_RCODE_NOTIMPL:
+		case KR_RCODE_NOERROR:   /* e.g. a referral back up for a name it does not know */
 			/* Possibly a server that mishandles minimised queries: retry with the full name. */
 			st->min.off = true;
 			st->sent = false;
