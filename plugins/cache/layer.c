@@ -181,11 +181,15 @@ int cache_peek_stale(struct cache *c, kr_mm_t *mm, const uint8_t *name, uint16_t
 }
 
 /** Does the request want RRSIGs (client's DO, or validation)? */
-static bool want_dnssec(const struct kr_request *req, const struct kr_query *qry)
+static bool want_dnssec(const struct kr_request *req, const struct kr_query *qry, uint8_t rank)
 {
 	const kr_pkt_t *q = req->qsource.packet;
 	if (q && q->opt && kr_edns_do(q->opt))
 		return true;
+	/* The validator takes the stored verdict of the client's data as it is: without
+	 * DO from the client, the signatures would only be written and dropped again. */
+	if (!qry->parent && (rank & (KR_RANK_SECURE | KR_RANK_INSECURE)))
+		return false;
 	return (qry->flags & KR_QF_DNSSEC_WANT) != 0;
 }
 
@@ -220,7 +224,7 @@ static enum kr_layer_state answer(struct cache *c, struct kr_layer_ctx *ctx, kr_
 				  struct cache_set *sets, int n, uint16_t rcode, uint8_t rank)
 {
 	struct kr_query *qry = ctx->req->current_query;
-	bool dnssec = want_dnssec(ctx->req, qry);
+	bool dnssec = want_dnssec(ctx->req, qry, rank);
 	kr_pkt_set_flag(pkt, KR_PKT_QR, true);
 	kr_pkt_set_flag(pkt, KR_PKT_AA, false);
 	kr_pkt_set_rcode(pkt, rcode);
@@ -256,7 +260,7 @@ static enum kr_layer_state follow(struct cache *c, struct kr_layer_ctx *ctx,
 	if (kr_dname_check(rd->data, rd->len) != (int)rd->len)
 		return ctx->state;
 	if (!qry->parent) {
-		bool dnssec = want_dnssec(req, qry);
+		bool dnssec = want_dnssec(req, qry, rank);
 		if (req->answer->current < KR_SECTION_ANSWER)
 			kr_pkt_begin(req->answer, KR_SECTION_ANSWER);
 		for (int i = 0; i < n; ++i) {
