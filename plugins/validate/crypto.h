@@ -33,5 +33,8 @@ int validate_crypto_alg_supported(uint8_t alg);
  */
 int validate_crypto_digest(uint8_t type, const uint8_t *data, size_t len, uint8_t *out, size_t outmax);
 
+/** Release what the backend keeps between calls (parsed keys); at plugin unload. */
+void validate_crypto_deinit(void);
+
 /** SHA-1 (for NSEC3 hashing). @return 0 or -ENOMEM. */
 int validate_crypto_sha1(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen, uint8_t out[20]);

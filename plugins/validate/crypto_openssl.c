@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* crypto.h over OpenSSL 3 libcrypto: RSA (5, 7, 8, 10), ECDSA (13, 14), EdDSA (15, 16). */
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <openssl/evp.h>
 #include <openssl/ecdsa.h>
@@ -92,47 +95,104 @@ static int ec_sig_der(const uint8_t *sig, size_t len, uint8_t **der)
 	return ret;
 }
 
+/** The DNSKEY public key field as an OpenSSL key, or NULL when malformed. */
+static EVP_PKEY *key_parse(uint8_t alg, const uint8_t *key, size_t keylen)
+{
+	switch (alg) {
+	case 5: case 7: case 8: case 10: return rsa_key(key, keylen);
+	case 13: return ec_key("prime256v1", key, keylen, 64);
+	case 14: return ec_key("secp384r1", key, keylen, 96);
+	case 15: return keylen == 32 ? EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, key, keylen) : NULL;
+	case 16: return keylen == 57 ? EVP_PKEY_new_raw_public_key(EVP_PKEY_ED448, NULL, key, keylen) : NULL;
+	default: return NULL;
+	}
+}
+
+/*
+ * Parsed keys, kept: one DNSKEY verifies the signatures of every RR set of its
+ * zone, and building the OpenSSL key costs about a fifth of a verification.
+ * A small direct-mapped table by algorithm and key bytes (the validator runs in
+ * one thread per process).
+ */
+#define KEY_SLOTS 64
+static struct key_slot {
+	uint8_t alg;
+	uint16_t len;
+	uint8_t *key;
+	EVP_PKEY *pkey;
+} key_slots[KEY_SLOTS];
+
+/** The parsed key, from the table or parsed now (and kept). *owned: the caller frees it. */
+static EVP_PKEY *key_get(uint8_t alg, const uint8_t *key, size_t keylen, bool *owned)
+{
+	uint32_t h = 2166136261u ^ alg;   /* FNV-1a */
+	for (size_t i = 0; i < keylen; ++i)
+		h = (h ^ key[i]) * 16777619u;
+	struct key_slot *s = &key_slots[h % KEY_SLOTS];
+	*owned = false;
+	if (s->pkey && s->alg == alg && s->len == keylen && memcmp(s->key, key, keylen) == 0)
+		return s->pkey;
+	EVP_PKEY *pkey = key_parse(alg, key, keylen);
+	uint8_t *copy = pkey && keylen <= UINT16_MAX ? malloc(keylen) : NULL;
+	if (!copy) {
+		*owned = pkey != NULL;
+		return pkey;
+	}
+	memcpy(copy, key, keylen);
+	EVP_PKEY_free(s->pkey);
+	free(s->key);
+	*s = (struct key_slot){ .alg = alg, .len = (uint16_t)keylen, .key = copy, .pkey = pkey };
+	return pkey;
+}
+
+void validate_crypto_deinit(void)
+{
+	for (size_t i = 0; i < KEY_SLOTS; ++i) {
+		EVP_PKEY_free(key_slots[i].pkey);
+		free(key_slots[i].key);
+		key_slots[i] = (struct key_slot){ 0 };
+	}
+}
+
 int validate_crypto_verify(uint8_t alg, const uint8_t *key, size_t keylen,
 			   const uint8_t *data, size_t datalen, const uint8_t *sig, size_t siglen)
 {
 	const EVP_MD *md = NULL;
-	EVP_PKEY *pkey = NULL;
 	uint8_t *der = NULL;
 	switch (alg) {
-	case 5: case 7: md = EVP_sha1(); pkey = rsa_key(key, keylen); break;
-	case 8: md = EVP_sha256(); pkey = rsa_key(key, keylen); break;
-	case 10: md = EVP_sha512(); pkey = rsa_key(key, keylen); break;
+	case 5: case 7: md = EVP_sha1(); break;
+	case 8: md = EVP_sha256(); break;
+	case 10: md = EVP_sha512(); break;
 	case 13:
 		md = EVP_sha256();
 		if (siglen != 64)
 			return -EBADMSG;
-		pkey = ec_key("prime256v1", key, keylen, 64);
 		break;
 	case 14:
 		md = EVP_sha384();
 		if (siglen != 96)
 			return -EBADMSG;
-		pkey = ec_key("secp384r1", key, keylen, 96);
 		break;
 	case 15:
 		if (keylen != 32 || siglen != 64)
 			return -EBADMSG;
-		pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, key, keylen);
 		break;
 	case 16:
 		if (keylen != 57 || siglen != 114)
 			return -EBADMSG;
-		pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED448, NULL, key, keylen);
 		break;
 	default:
 		return -ENOTSUP;
 	}
+	bool owned;
+	EVP_PKEY *pkey = key_get(alg, key, keylen, &owned);
 	if (!pkey)
 		return -EBADMSG;
 	if (alg == 13 || alg == 14) {
 		int dlen = ec_sig_der(sig, siglen, &der);
 		if (dlen < 0) {
-			EVP_PKEY_free(pkey);
+			if (owned)
+				EVP_PKEY_free(pkey);
 			return -ENOMEM;
 		}
 		sig = der;
@@ -146,7 +206,8 @@ int validate_crypto_verify(uint8_t alg, const uint8_t *key, size_t keylen,
 		 EVP_DigestVerify(ctx, sig, siglen, data, datalen) == 1)
 		ret = 0;
 	EVP_MD_CTX_free(ctx);
-	EVP_PKEY_free(pkey);
+	if (owned)
+		EVP_PKEY_free(pkey);
 	OPENSSL_free(der);
 	return ret;
 }

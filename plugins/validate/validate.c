@@ -140,6 +140,7 @@ static int validate_init_cb(struct kr_plugin *self)
 
 static void validate_deinit_cb(struct kr_plugin *self)
 {
+	validate_crypto_deinit();
 	validate_service_stop(self);
 	struct validate *v = kr_plugin_data(self);
 	if (v) {
