@@ -93,6 +93,9 @@ struct kr_cache_api {
 	 * The set's TTL is clamped by cache.min_ttl/max_ttl.
 	 * @return 0, -EPERM (fresh data of a higher rank is kept), -EIO, -ENOMEM.
 	 * @note rr and rrsigs are copied; the caller keeps ownership.
+	 * @note During a request, the set joins the request's other writes, all
+	 *       stored in one transaction when it finishes: 0 is returned then,
+	 *       and the rank rule applies at that time.
 	 */
 	int (*insert_rrset)(struct kr_request *req, const kr_rrset_t *rr,
 			    const kr_rrset_t *rrsigs, uint8_t rank);

@@ -276,6 +276,14 @@ struct cache_write {
  */
 int cache_put(struct cache *c, const struct cache_write *w, unsigned count, uint32_t now);
 
+/**
+ * Add w, ranked by its writer, to the writes req stores when it finishes (in
+ * the same transaction as the layer's), replacing the layer's own write of
+ * the same key. Only while the layer has writes of req still to store.
+ * @return 0, -ENOENT (no such batch), -ENOSPC (batch full).
+ */
+int cache_defer_write(struct cache *c, struct kr_request *req, const struct cache_write *w);
+
 /** A callback for scans: key and entry; return nonzero to stop. */
 typedef int (*cache_scan_cb)(const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen,
 			     void *arg);

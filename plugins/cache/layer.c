@@ -358,6 +358,7 @@ struct pending {
 	struct cache_write w[CACHE_BATCH_MAX];
 	struct kr_query *qry[CACHE_BATCH_MAX];
 	unsigned count;
+	bool stored;   /**< finished: later writes go to the storage at once */
 };
 
 static uint16_t sig_covered(const kr_rrset_t *rr)
@@ -400,19 +401,41 @@ static int gather(const kr_pkt_t *pkt, enum kr_section sec, struct group *g, int
 	return n;
 }
 
-static struct pending *pending_get(struct cache *c, struct kr_layer_ctx *ctx)
+static struct pending *pending_get(struct cache *c, struct kr_request *req)
 {
-	struct cache_reqdata *r = cache_reqdata(c, ctx->req);
+	struct cache_reqdata *r = cache_reqdata(c, req);
 	if (!r)
 		return NULL;
 	if (r->pending)
 		return r->pending;
-	struct pending *p = kr_mm_alloc(ctx->req->pool, sizeof(*p));
+	struct pending *p = kr_mm_alloc(req->pool, sizeof(*p));
 	if (!p)
 		return NULL;
 	p->count = 0;
+	p->stored = false;
 	r->pending = p;
 	return p;
+}
+
+int cache_defer_write(struct cache *c, struct kr_request *req, const struct cache_write *w)
+{
+	/* Only into a batch the layer started: its finish is still to come. */
+	struct cache_reqdata *r = c->plugin ? kr_request_data(req, c->plugin) : NULL;
+	struct pending *p = r ? r->pending : NULL;
+	if (!p || p->stored)
+		return -ENOENT;
+	unsigned i;
+	for (i = 0; i < p->count; ++i)   /* the layer's unranked copy of the same set */
+		if (p->w[i].klen == w->klen && memcmp(p->w[i].key, w->key, w->klen) == 0)
+			break;
+	if (i == p->count) {
+		if (p->count == CACHE_BATCH_MAX)
+			return -ENOSPC;
+		++p->count;
+	}
+	p->w[i] = *w;
+	p->qry[i] = NULL;
+	return 0;
 }
 
 /** Fill a write from sets. @return 0 or -ENOMEM/-EINVAL. */
@@ -568,7 +591,7 @@ enum kr_layer_state cache_consume(struct cache *c, struct kr_layer_ctx *ctx, kr_
 		return ctx->state;
 	kr_mm_t *mm = req->pool;
 	struct group *g = kr_mm_alloc(mm, sizeof(*g) * MAX_GROUPS);
-	struct pending *p = pending_get(c, ctx);
+	struct pending *p = pending_get(c, req);
 	if (!g || !p)
 		return ctx->state;
 	int n = 0;
@@ -650,6 +673,16 @@ enum kr_layer_state cache_consume(struct cache *c, struct kr_layer_ctx *ctx, kr_
 	return ctx->state;
 }
 
+/** Does a write ranked by its writer hold the key of the layer's write i? */
+static bool ranked_elsewhere(const struct pending *p, unsigned i)
+{
+	for (unsigned j = 0; j < p->count; ++j)
+		if (!p->qry[j] && p->w[j].klen == p->w[i].klen &&
+		    memcmp(p->w[j].key, p->w[i].key, p->w[i].klen) == 0)
+			return true;
+	return false;
+}
+
 enum kr_layer_state cache_finish(struct cache *c, struct kr_layer_ctx *ctx)
 {
 	if (!c)
@@ -657,14 +690,24 @@ enum kr_layer_state cache_finish(struct cache *c, struct kr_layer_ctx *ctx)
 	c->plugin = ctx->plugin;
 	struct cache_reqdata *r = kr_request_data(ctx->req, ctx->plugin);
 	struct pending *p = r ? r->pending : NULL;
+	if (p)
+		p->stored = true;
 	if (!p || p->count == 0)
 		return ctx->state;
 	/* Data of a sub-query that never completed (a layer failed it: rebinding,
 	 * limits, an error) is not stored; bogus data is, ranked so, never served. */
+	bool any_ranked = false;
+	for (unsigned i = 0; i < p->count; ++i)
+		any_ranked = any_ranked || !p->qry[i];
 	unsigned kept = 0;
 	for (unsigned i = 0; i < p->count; ++i) {
+		if (!p->qry[i]) {   /* ranked by its writer (cache_defer_write) */
+			p->w[kept] = p->w[i];
+			p->qry[kept++] = NULL;
+			continue;
+		}
 		uint64_t f = p->qry[i]->flags;
-		if (!(f & (KR_QF_RESOLVED | KR_QF_DNSSEC_BOGUS)))
+		if (!(f & (KR_QF_RESOLVED | KR_QF_DNSSEC_BOGUS)) || (any_ranked && ranked_elsewhere(p, i)))
 			continue;
 		uint8_t rank = p->w[i].hdr.rank & KR_RANK_BASE_MASK;
 		if (f & KR_QF_DNSSEC_BOGUS)

@@ -66,6 +66,8 @@ static int insert_rrset(struct kr_request *req, const kr_rrset_t *rr, const kr_r
 	int ret = cache_write_rrset(provider, w, rr, rrsigs, rank, now, req->pool);
 	if (ret != 0)
 		return ret;
+	if (cache_defer_write(provider, req, w) == 0)
+		return 0;   /* stored with the request's other writes */
 	ret = cache_put(provider, w, 1, now);
 	struct cache_reqdata *r = cache_reqdata(provider, req);
 	if (r)   /* the name has an entry now */

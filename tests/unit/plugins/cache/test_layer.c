@@ -35,6 +35,8 @@ static struct {
 	uint16_t reply_rcode;
 	bool reply_aa;
 	bool bogus;                   /* the fake validator marks answers bogus */
+	bool secure;                  /* ... or stores the answer's first set as validated */
+	int secure_ret, peek_during;  /* what insert_rrset and a peek right after returned */
 	bool client_do;               /* the client's query sets DO */
 } F;
 
@@ -89,9 +91,15 @@ static const struct kr_plugin_api up_api = { .size = sizeof(up_api), .abi = KR_P
 /** The fake validator: marks the sub-query bogus when told to. */
 static enum kr_layer_state val_consume(struct kr_layer_ctx *ctx, kr_pkt_t *pkt)
 {
-	(void)pkt;
 	if (F.bogus && ctx->state == KR_STATE_DONE)
 		ctx->req->current_query->flags |= KR_QF_DNSSEC_BOGUS;
+	if (F.secure && ctx->state == KR_STATE_DONE) {
+		const struct kr_cache_api *api = kr_service_get(KR_SERVICE_CACHE);
+		const kr_rrset_t *rr = kr_pkt_rr(pkt, KR_SECTION_ANSWER, 0);
+		F.secure_ret = api->insert_rrset(ctx->req, rr, NULL, KR_RANK_SECURE | KR_RANK_AUTH_ANSWER);
+		kr_rrset_t out;
+		F.peek_during = api->peek_rrset(ctx->req, rr->owner, rr->type, &out, NULL, NULL);
+	}
 	return ctx->state;
 }
 
@@ -345,6 +353,30 @@ START_TEST(test_glue_ranks)
 }
 END_TEST
 
+START_TEST(test_validated_in_batch)
+{
+	/* A set the validator stores during a request joins the request's own
+	 * writes: one transaction at finish, one entry, the validated rank. */
+	static const char *const reply[] = { "ANS www.lab. 3600 A 198.18.0.5", NULL };
+	F.reply = reply;
+	F.secure = true;
+	F.secure_ret = F.peek_during = 1;
+	uint64_t inserts = F.cache->stats.insert, commits = F.cache->stats.commit;
+	resolve("www.lab", KR_TYPE_A, 0);
+	ck_assert_int_eq(F.secure_ret, 0);
+	ck_assert_int_eq(F.peek_during, -ENOENT);   /* not stored until the request finishes */
+	ck_assert_uint_eq(F.cache->stats.insert - inserts, 1);
+	ck_assert_uint_eq(F.cache->stats.commit - commits, 1);
+	const struct kr_cache_api *api = kr_service_get(KR_SERVICE_CACHE);
+	kr_rrset_t rr;
+	uint8_t rank;
+	ck_assert_int_eq(api->peek_rrset(&F.req, dn("www.lab"), KR_TYPE_A, &rr, NULL, &rank), 0);
+	ck_assert_uint_eq(rank, KR_RANK_SECURE | KR_RANK_AUTH_ANSWER);
+	/* After the request finished, a write goes to the storage at once. */
+	ck_assert_int_eq(api->insert_rrset(&F.req, &rr, NULL, KR_RANK_AUTH_ANSWER), -EPERM);
+}
+END_TEST
+
 START_TEST(test_nxdomain)
 {
 	static const char *const reply[] = {
@@ -508,7 +540,7 @@ int main(void)
 	static const struct unit_fixture fx = { setup, teardown, 60 };
 	Suite *s = suite_create("layer");
 	unit_tcase(s, "cache_layer", &fx, test_repeat_from_cache, test_ns_beside_nonauth_answer,
-		   test_glue_ranks, test_nxdomain, test_nodata, test_negative_without_soa,
+		   test_glue_ranks, test_validated_in_batch, test_nxdomain, test_nodata, test_negative_without_soa,
 		   test_cname_chain, test_bogus_and_nocache, test_no_zone_cut);
 	return unit_run(s);
 }
