@@ -54,6 +54,7 @@ static void order_remove(struct kr_context *ctx, size_t i)
 {
 	memmove(&ctx->plugins[i], &ctx->plugins[i + 1], (ctx->plugin_count - i - 1) * sizeof(ctx->plugins[0]));
 	--ctx->plugin_count;
+	++ctx->plugins_gen;
 }
 
 static int order_insert(struct kr_context *ctx, size_t at, struct kr_plugin *p)
@@ -69,6 +70,7 @@ static int order_insert(struct kr_context *ctx, size_t at, struct kr_plugin *p)
 	memmove(&ctx->plugins[at + 1], &ctx->plugins[at], (ctx->plugin_count - at) * sizeof(p));
 	ctx->plugins[at] = p;
 	++ctx->plugin_count;
+	++ctx->plugins_gen;
 	return 0;
 }
 
@@ -309,6 +311,7 @@ void kr_context_deinit(struct kr_context *ctx)
 	while (ctx->plugin_count > 0)
 		kr_loader_unload(ctx, ctx->plugins[ctx->plugin_count - 1]->name);
 	free(ctx->plugins);
+	free(ctx->steps);
 	free(ctx->moduledir);
 	memset(ctx, 0, sizeof(*ctx));
 }

@@ -42,6 +42,14 @@ struct kr_context {
 	unsigned max_time_ms;
 	uint16_t bufsize;             /**< EDNS payload size we advertise */
 	uint32_t next_uid;
+	uint64_t plugins_gen;         /**< bumped whenever the plugin order changes */
+	/** Per layer step, the plugins with that callback (resolve.c; malloc()ed),
+	 *  made for plugins_gen, the array and count in steps_made_*. */
+	struct kr_plugin **steps;
+	uint16_t step_start[8];
+	uint64_t steps_made_gen;
+	struct kr_plugin **steps_made_of;
+	size_t steps_made_count;
 };
 
 /** Initialise ctx with defaults (no plugins). @return 0 or -ENOMEM. */

@@ -1,10 +1,57 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The resolution driver: runs the layers of the loaded plugins over a request. */
+#include <stdlib.h>
 #include <string.h>
 #include "core/engine/engine.h"
 
 /** Which layer callback to run in run_layers(). */
-enum layer_step { STEP_BEGIN, STEP_RESET, STEP_CONSUME, STEP_PRODUCE, STEP_FINISH, STEP_FINALIZE };
+enum layer_step { STEP_BEGIN, STEP_RESET, STEP_CONSUME, STEP_PRODUCE, STEP_CHECKOUT, STEP_FINISH,
+		  STEP_FINALIZE, STEP_COUNT };
+
+static bool layer_has(const struct kr_layer_api *l, enum layer_step step)
+{
+	switch (step) {
+	case STEP_BEGIN: return l->begin;
+	case STEP_RESET: return l->reset;
+	case STEP_CONSUME: return l->consume;
+	case STEP_PRODUCE: return l->produce;
+	case STEP_CHECKOUT: return l->checkout;
+	case STEP_FINISH: return l->finish;
+	case STEP_FINALIZE: return l->answer_finalize;
+	default: return false;
+	}
+}
+
+/**
+ * The plugins whose layer has step's callback, in order: made once per change
+ * of the plugin order, so that a request walks only the layers that act.
+ * @return the first, with *count; NULL when out of memory (walk them all then).
+ */
+static struct kr_plugin *const *step_plugins(struct kr_context *ctx, enum layer_step step, size_t *count)
+{
+	if (!ctx->steps || ctx->steps_made_gen != ctx->plugins_gen || ctx->steps_made_of != ctx->plugins ||
+	    ctx->steps_made_count != ctx->plugin_count) {
+		struct kr_plugin **steps = realloc(ctx->steps, (ctx->plugin_count * STEP_COUNT + 1) * sizeof(*steps));
+		if (!steps)
+			return NULL;
+		size_t n = 0;
+		for (int st = 0; st < STEP_COUNT; ++st) {
+			ctx->step_start[st] = (uint16_t)n;
+			for (size_t i = 0; i < ctx->plugin_count; ++i) {
+				const struct kr_layer_api *l = ctx->plugins[i]->api->layer;
+				if (l && layer_has(l, (enum layer_step)st))
+					steps[n++] = ctx->plugins[i];
+			}
+		}
+		ctx->step_start[STEP_COUNT] = (uint16_t)n;
+		ctx->steps = steps;
+		ctx->steps_made_gen = ctx->plugins_gen;
+		ctx->steps_made_of = ctx->plugins;
+		ctx->steps_made_count = ctx->plugin_count;
+	}
+	*count = ctx->step_start[step + 1] - ctx->step_start[step];
+	return ctx->steps + ctx->step_start[step];
+}
 
 /**
  * Call one callback of every plugin's layer in order, threading the state
@@ -14,29 +61,27 @@ static enum kr_layer_state run_layers(struct kr_request *req, enum layer_step st
 				      enum kr_layer_state state, kr_pkt_t *pkt)
 {
 	struct kr_context *ctx = req->ctx;
-	for (size_t i = 0; i < ctx->plugin_count; ++i) {
-		struct kr_plugin *p = ctx->plugins[i];
+	size_t count;
+	struct kr_plugin *const *list = step_plugins(ctx, step, &count);
+	if (!list) {
+		list = ctx->plugins;
+		count = ctx->plugin_count;
+	}
+	for (size_t i = 0; i < count; ++i) {
+		struct kr_plugin *p = list[i];
 		const struct kr_layer_api *l = p->api->layer;
 		if (!l)
 			continue;
 		struct kr_layer_ctx lctx = { .state = state, .req = req, .plugin = p };
-		enum kr_layer_state (*cb)(struct kr_layer_ctx *) = NULL;
 		switch (step) {
-		case STEP_BEGIN: cb = l->begin; break;
-		case STEP_RESET: cb = l->reset; break;
-		case STEP_FINISH: cb = l->finish; break;
-		case STEP_FINALIZE: cb = l->answer_finalize; break;
-		case STEP_CONSUME:
-			if (l->consume)
-				state = l->consume(&lctx, pkt);
-			break;
-		case STEP_PRODUCE:
-			if (l->produce)
-				state = l->produce(&lctx, pkt);
-			break;
+		case STEP_BEGIN: if (l->begin) state = l->begin(&lctx); break;
+		case STEP_RESET: if (l->reset) state = l->reset(&lctx); break;
+		case STEP_FINISH: if (l->finish) state = l->finish(&lctx); break;
+		case STEP_FINALIZE: if (l->answer_finalize) state = l->answer_finalize(&lctx); break;
+		case STEP_CONSUME: if (l->consume) state = l->consume(&lctx, pkt); break;
+		case STEP_PRODUCE: if (l->produce) state = l->produce(&lctx, pkt); break;
+		default: break;
 		}
-		if (cb)
-			state = cb(&lctx);
 		if (state == KR_STATE_YIELD && step != STEP_CONSUME)
 			break;
 		/* In consume the later layers still see the answer a YIELD came from
@@ -322,11 +367,17 @@ enum kr_layer_state kr_resolve_produce(struct kr_request *req, kr_pkt_t *pkt)
 int kr_resolve_checkout(struct kr_request *req, kr_pkt_t *pkt, const struct sockaddr *dst, bool tcp)
 {
 	struct kr_context *ctx = req->ctx;
-	for (size_t i = 0; i < ctx->plugin_count; ++i) {
-		const struct kr_layer_api *l = ctx->plugins[i]->api->layer;
+	size_t count;
+	struct kr_plugin *const *list = step_plugins(ctx, STEP_CHECKOUT, &count);
+	if (!list) {
+		list = ctx->plugins;
+		count = ctx->plugin_count;
+	}
+	for (size_t i = 0; i < count; ++i) {
+		const struct kr_layer_api *l = list[i]->api->layer;
 		if (!l || !l->checkout)
 			continue;
-		struct kr_layer_ctx lctx = { .state = KR_STATE_CONSUME, .req = req, .plugin = ctx->plugins[i] };
+		struct kr_layer_ctx lctx = { .state = KR_STATE_CONSUME, .req = req, .plugin = list[i] };
 		if (l->checkout(&lctx, pkt, dst, tcp) == KR_STATE_FAIL)
 			return -EPERM;
 	}

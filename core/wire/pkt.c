@@ -99,9 +99,11 @@ kr_pkt_t *kr_pkt_new(uint8_t *wire, size_t max_size, kr_mm_t *mm)
 		max_size = KR_PKT_MAXSIZE;
 	if (!wire && max_size < KR_PKT_HDRSIZE)
 		return NULL;
-	kr_pkt_t *pkt = kr_mm_calloc(mm, sizeof(*pkt));
+	/* The compression table beyond comp_count is never read: not cleared. */
+	kr_pkt_t *pkt = kr_mm_alloc(mm, sizeof(*pkt));
 	if (!pkt)
 		return NULL;
+	memset(pkt, 0, offsetof(kr_pkt_t, comp));
 	pkt->mm = mm;
 	pkt->max_size = max_size;
 	if (wire) {
@@ -542,6 +544,15 @@ static int write_name(kr_pkt_t *pkt, const uint8_t *name, size_t limit)
 {
 	size_t len = kr_dname_size(name);
 	size_t start = pkt->size;
+	/* Most owners are the question's name: a pointer to it without a search. */
+	if (len > 1 && pkt->qname_size == len && pkt->qname == pkt->wire + KR_PKT_HDRSIZE &&
+	    (memcmp(name, pkt->qname, len) == 0 || kr_dname_eq(name, pkt->qname))) {
+		if (start + 2 > limit)
+			return KR_ESPACE;
+		kr__put16(pkt->wire + start, (uint16_t)(0xC000 | KR_PKT_HDRSIZE));
+		pkt->size += 2;
+		return 0;
+	}
 	uint8_t noff[KR_DNAME_MAXLABELS];
 	int n = 0;
 	for (size_t p = 0; name[p]; p += (size_t)name[p] + 1)

@@ -651,11 +651,11 @@ static int hitz_cmp(const void *a, const void *b)
 unsigned policy_ruleset_eval(struct policy_ruleset *rs, const uint8_t *qname, bool post,
 			     policy_match_cb cb, void *baton)
 {
-	uint8_t lname[KR_DNAME_MAXLEN];
-	size_t len = policy_name_lower(lname, qname);
 	uint32_t phase_rules = post ? rs->post_count : rs->count - rs->post_count;
 	if (!phase_rules)
 		return 0;
+	uint8_t lname[KR_DNAME_MAXLEN];
+	size_t len = policy_name_lower(lname, qname);
 	/* Suffix rules: one lookup per label. */
 	struct hit hits[HITS_MAX];
 	unsigned nhits = 0;

@@ -993,6 +993,44 @@ static enum kr_layer_state consume_forwarded(struct kr_layer_ctx *ctx, kr_pkt_t 
 	return judge(ctx, qry, qs, qry, &a);
 }
 
+/** Has an RRSIG of the answer section fewer labels than its owner (a wildcard expansion)? */
+static bool pkt_has_expansion(const kr_pkt_t *pkt)
+{
+	for (uint16_t i = 0; i < kr_pkt_count(pkt, KR_SECTION_ANSWER); ++i) {
+		const kr_rrset_t *rr = kr_pkt_rr(pkt, KR_SECTION_ANSWER, i);
+		if (!rr || rr->type != KR_TYPE_RRSIG)
+			continue;
+		int labels = kr_dname_labels(rr->owner);
+		if (rr->owner[0] == 1 && rr->owner[1] == '*')
+			--labels;
+		for (const struct kr_rdata *rd = kr_rdataset_first(&rr->rrs); rd; rd = kr_rdataset_next(&rr->rrs, rd))
+			if (rd->len < 4 || rd->data[3] < labels)
+				return true;
+	}
+	return false;
+}
+
+/**
+ * The client's query answered by the cache with the verdict stored with the
+ * data (not a wildcard expansion, whose proof is not stored with it) and
+ * nothing else pending: the verdict stands, nothing is checked again.
+ * (The same rule as in judge(), taken before any work on the answer.)
+ */
+static bool cached_verdict_stands(struct kr_layer_ctx *ctx, struct kr_query *qry, const kr_pkt_t *pkt)
+{
+	if (!(qry->flags & KR_QF_CACHED) || qry->parent ||
+	    !(qry->flags & (KR_QF_DNSSEC_VALIDATED | KR_QF_DNSSEC_INSECURE)))
+		return false;
+	const struct req_state *r = kr_request_data(ctx->req, ctx->plugin);
+	if ((r && r->npending) || pkt_has_expansion(pkt))
+		return false;
+	struct qry_state *qs = qry_get(ctx, qry);
+	if (!qs || !wanted(ctx->req, qry, qs))
+		return false;
+	mark(qry, qs, (qry->flags & KR_QF_DNSSEC_VALIDATED) ? Q_SECURE : Q_INSECURE);
+	return true;
+}
+
 static enum kr_layer_state validate_consume(struct kr_layer_ctx *ctx, kr_pkt_t *pkt)
 {
 	struct kr_request *req = ctx->req;
@@ -1010,6 +1048,8 @@ static enum kr_layer_state validate_consume(struct kr_layer_ctx *ctx, kr_pkt_t *
 		return ctx->state;
 	}
 	if (ctx->state != KR_STATE_DONE)
+		return ctx->state;
+	if (cached_verdict_stands(ctx, qry, pkt))
 		return ctx->state;
 	struct qry_state *qs = qry_get(ctx, qry);
 	struct req_state *r = req_get(ctx);

@@ -773,6 +773,7 @@ START_TEST(test_layer_order)
 	struct kr_plugin *tmp = F.ctx.plugins[0];
 	F.ctx.plugins[0] = F.ctx.plugins[1];
 	F.ctx.plugins[1] = tmp;
+	++F.ctx.plugins_gen;   /* as the loader does on a change of order */
 	run(q);
 	a = answer();
 	ck_assert_uint_eq(kr_pkt_count(a, KR_SECTION_ANSWER), 1);
@@ -1168,6 +1169,7 @@ START_TEST(test_finalize)
 	ck_assert_uint_eq(kr_pkt_rr(a, KR_SECTION_ADDITIONAL, 1)->type, KR_TYPE_OPT);
 	/* finalize also runs after a failure */
 	F.ctx.plugins[0]->api = &fail_api;
+	++F.ctx.plugins_gen;
 	x->finalize = 0;
 	ck_assert_int_eq(run(q), KR_STATE_FAIL);
 	a = answer();
