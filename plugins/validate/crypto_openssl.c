@@ -7,6 +7,7 @@
 #include <string.h>
 #include <openssl/evp.h>
 #include <openssl/ecdsa.h>
+#include <openssl/rsa.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/param_build.h>
@@ -120,15 +121,22 @@ static struct key_slot {
 	uint16_t len;
 	uint8_t *key;
 	EVP_PKEY *pkey;
+	EVP_PKEY_CTX *verify;   /**< RSA and ECDSA: set up once to verify digests, or NULL */
 } key_slots[KEY_SLOTS];
 
-/** The parsed key, from the table or parsed now (and kept). *owned: the caller frees it. */
-static EVP_PKEY *key_get(uint8_t alg, const uint8_t *key, size_t keylen, bool *owned)
+/** The slot of (alg, key). */
+static struct key_slot *key_slot_of(uint8_t alg, const uint8_t *key, size_t keylen)
 {
 	uint32_t h = 2166136261u ^ alg;   /* FNV-1a */
 	for (size_t i = 0; i < keylen; ++i)
 		h = (h ^ key[i]) * 16777619u;
-	struct key_slot *s = &key_slots[h % KEY_SLOTS];
+	return &key_slots[h % KEY_SLOTS];
+}
+
+/** The parsed key, from the table or parsed now (and kept). *owned: the caller frees it. */
+static EVP_PKEY *key_get(uint8_t alg, const uint8_t *key, size_t keylen, bool *owned)
+{
+	struct key_slot *s = key_slot_of(alg, key, keylen);
 	*owned = false;
 	if (s->pkey && s->alg == alg && s->len == keylen && memcmp(s->key, key, keylen) == 0)
 		return s->pkey;
@@ -139,15 +147,71 @@ static EVP_PKEY *key_get(uint8_t alg, const uint8_t *key, size_t keylen, bool *o
 		return pkey;
 	}
 	memcpy(copy, key, keylen);
+	EVP_PKEY_CTX_free(s->verify);
 	EVP_PKEY_free(s->pkey);
 	free(s->key);
 	*s = (struct key_slot){ .alg = alg, .len = (uint16_t)keylen, .key = copy, .pkey = pkey };
 	return pkey;
 }
 
+/* Digests fetched once (an implicit fetch at each use costs more than the hashing). */
+static EVP_MD *fetched_md[4];
+
+/** The digest of the RSA and ECDSA algorithms, or NULL. */
+static const EVP_MD *alg_md(uint8_t alg)
+{
+	static const char *const names[4] = { "SHA1", "SHA256", "SHA384", "SHA512" };
+	int i;
+	switch (alg) {
+	case 5: case 7: i = 0; break;
+	case 8: case 13: i = 1; break;
+	case 14: i = 2; break;
+	case 10: i = 3; break;
+	default: return NULL;
+	}
+	if (!fetched_md[i])
+		fetched_md[i] = EVP_MD_fetch(NULL, names[i], NULL);
+	return fetched_md[i];
+}
+
+/**
+ * Verify a signature over data with a kept key: the digest computed here and
+ * checked with the key's verification context, set up once (EVP_PKEY_verify()
+ * may be called repeatedly on one context). @return 0, -EBADMSG, or -EAGAIN
+ * when the kept context cannot be used (then verify the general way).
+ */
+static int verify_kept(struct key_slot *s, uint8_t alg, const uint8_t *data, size_t datalen,
+		       const uint8_t *sig, size_t siglen)
+{
+	const EVP_MD *md = alg_md(alg);
+	if (!md)
+		return -EAGAIN;
+	if (!s->verify) {
+		EVP_PKEY_CTX *c = EVP_PKEY_CTX_new(s->pkey, NULL);
+		bool rsa = alg != 13 && alg != 14;
+		if (!c || EVP_PKEY_verify_init(c) <= 0 ||
+		    (rsa && (EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) <= 0 ||
+			     EVP_PKEY_CTX_set_signature_md(c, md) <= 0))) {
+			EVP_PKEY_CTX_free(c);
+			return -EAGAIN;
+		}
+		s->verify = c;
+	}
+	uint8_t digest[EVP_MAX_MD_SIZE];
+	unsigned dlen = 0;
+	if (EVP_Digest(data, datalen, digest, &dlen, md, NULL) != 1)
+		return -EAGAIN;
+	return EVP_PKEY_verify(s->verify, sig, siglen, digest, dlen) == 1 ? 0 : -EBADMSG;
+}
+
 void validate_crypto_deinit(void)
 {
+	for (size_t i = 0; i < 4; ++i) {
+		EVP_MD_free(fetched_md[i]);
+		fetched_md[i] = NULL;
+	}
 	for (size_t i = 0; i < KEY_SLOTS; ++i) {
+		EVP_PKEY_CTX_free(key_slots[i].verify);
 		EVP_PKEY_free(key_slots[i].pkey);
 		free(key_slots[i].key);
 		key_slots[i] = (struct key_slot){ 0 };
@@ -198,7 +262,14 @@ int validate_crypto_verify(uint8_t alg, const uint8_t *key, size_t keylen,
 		sig = der;
 		siglen = (size_t)dlen;
 	}
-	int ret = -EBADMSG;
+	int ret = -EAGAIN;
+	if (!owned)
+		ret = verify_kept(key_slot_of(alg, key, keylen), alg, data, datalen, sig, siglen);
+	if (ret != -EAGAIN) {
+		OPENSSL_free(der);
+		return ret;
+	}
+	ret = -EBADMSG;
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	if (!ctx)
 		ret = -ENOMEM;
