@@ -32,8 +32,10 @@ static struct kr_plugin *const *step_plugins(struct kr_context *ctx, enum layer_
 	if (!ctx->steps || ctx->steps_made_gen != ctx->plugins_gen || ctx->steps_made_of != ctx->plugins ||
 	    ctx->steps_made_count != ctx->plugin_count) {
 		struct kr_plugin **steps = realloc(ctx->steps, (ctx->plugin_count * STEP_COUNT + 1) * sizeof(*steps));
-		if (!steps)
-			return NULL;
+		if (!steps) {
+			*count = ctx->plugin_count;
+			return ctx->plugins;
+		}
 		size_t n = 0;
 		for (int st = 0; st < STEP_COUNT; ++st) {
 			ctx->step_start[st] = (uint16_t)n;
@@ -63,10 +65,6 @@ static enum kr_layer_state run_layers(struct kr_request *req, enum layer_step st
 	struct kr_context *ctx = req->ctx;
 	size_t count;
 	struct kr_plugin *const *list = step_plugins(ctx, step, &count);
-	if (!list) {
-		list = ctx->plugins;
-		count = ctx->plugin_count;
-	}
 	for (size_t i = 0; i < count; ++i) {
 		struct kr_plugin *p = list[i];
 		const struct kr_layer_api *l = p->api->layer;
@@ -369,10 +367,6 @@ int kr_resolve_checkout(struct kr_request *req, kr_pkt_t *pkt, const struct sock
 	struct kr_context *ctx = req->ctx;
 	size_t count;
 	struct kr_plugin *const *list = step_plugins(ctx, STEP_CHECKOUT, &count);
-	if (!list) {
-		list = ctx->plugins;
-		count = ctx->plugin_count;
-	}
 	for (size_t i = 0; i < count; ++i) {
 		const struct kr_layer_api *l = list[i]->api->layer;
 		if (!l || !l->checkout)
