@@ -147,7 +147,7 @@ static int ep_open(struct kr_net *net, const union kr_sockaddr *sa, enum kr_ep_k
 		uv_udp_t *h = malloc(sizeof(*h) + sizeof(*sa));
 		if (!h)
 			return -ENOMEM;
-		uv_udp_init(net->loop, h);
+		uv_udp_init_ex(net->loop, h, AF_UNSPEC | UV_UDP_RECVMMSG);   /* queries read in batches */
 		h->data = memcpy(h + 1, sa, sizeof(*sa));
 		ep->handle = (uv_handle_t *)h;
 		ret = uv_udp_open(h, fd);

@@ -13,6 +13,14 @@ unsigned kr__conn_count_add(const union kr_sockaddr *sa);
 /** Count one connection less from sa (added before). */
 void kr__conn_count_del(const union kr_sockaddr *sa);
 
+/* core/net/udp_batch.c: the answers to one batch of received datagrams, sent together. */
+/** Answers for handle from now on are gathered (another socket's are sent first). */
+void kr__udp_batch_begin(uv_udp_t *handle);
+/** Send the gathered answers; later ones go at once again. */
+void kr__udp_batch_end(void);
+/** Answer to `to` over handle: gathered in the current batch, or sent now. Counted in the stats. */
+void kr__udp_answer(uv_udp_t *handle, const uint8_t *wire, size_t len, const union kr_sockaddr *to);
+
 /** One request in flight. Allocated from its own arena; freed with it. */
 struct kr_task {
 	struct kr_arena *arena;          /**< everything of the task lives here */

@@ -87,11 +87,7 @@ static void task_finish(struct kr_task *t, enum kr_layer_state state)
 	if (t->done_cb) {
 		t->done_cb(&t->req, t->done_baton);
 	} else if (a && t->udp) {
-		uv_buf_t buf = uv_buf_init((char *)a->wire, a->size);
-		if (uv_udp_try_send(t->udp, &buf, 1, &t->src.ip) < 0)
-			++the_daemon.stats.dropped;
-		else
-			++the_daemon.stats.answered;
+		kr__udp_answer(t->udp, a->wire, a->size, &t->src);
 	} else if (t->tcp) {
 		struct kr_tcp_session *s = t->tcp;
 		if (a && s->tls && a->opt && s->net->tls_padding >= 2)
@@ -184,10 +180,14 @@ static void handle_query(struct kr_task *t, const uint8_t *data, size_t len, boo
 
 /* --- UDP --- */
 
+#define UDP_RECV_BATCH 20   /* datagrams one recvmmsg reads at most (libuv's limit) */
+
 static void udp_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
-	/* One receive buffer: the query is copied into its task before the next read. */
-	static uint8_t rxbuf[KR_PKT_MAXSIZE];
+	/* One receive buffer, 64 KiB per datagram of a batch (libuv's recvmmsg slices
+	 * it so); each query is copied into its task before the next read. Only the
+	 * pages datagrams touch become resident. */
+	static uint8_t rxbuf[UDP_RECV_BATCH * KR_PKT_MAXSIZE];
 	buf->base = (char *)rxbuf;
 	buf->len = sizeof(rxbuf);
 }
@@ -195,16 +195,20 @@ static void udp_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 static void udp_recv_cb(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 			const struct sockaddr *addr, unsigned flags)
 {
-	if (nread <= 0 || !addr || (flags & UV_UDP_PARTIAL))
-		return;
-	struct kr_task *t = task_new();
-	if (!t)
-		return;
-	++the_daemon.stats.udp;
-	t->udp = h;
-	memcpy(&t->src, addr, addr->sa_family == AF_INET6 ? sizeof(t->src.ip6) : sizeof(t->src.ip4));
-	t->dst = *(const union kr_sockaddr *)h->data;   /* the endpoint's address, see net.c */
-	handle_query(t, (const uint8_t *)buf->base, (size_t)nread, false);
+	if (nread > 0 && addr && !(flags & UV_UDP_PARTIAL)) {
+		struct kr_task *t = task_new();
+		if (t) {
+			++the_daemon.stats.udp;
+			t->udp = h;
+			memcpy(&t->src, addr, addr->sa_family == AF_INET6 ? sizeof(t->src.ip6) : sizeof(t->src.ip4));
+			t->dst = *(const union kr_sockaddr *)h->data;   /* the endpoint's address, see net.c */
+			kr__udp_batch_begin(h);
+			handle_query(t, (const uint8_t *)buf->base, (size_t)nread, false);
+		}
+	}
+	/* A datagram of a recvmmsg batch: more follow, then a call with UV_UDP_MMSG_FREE. */
+	if (!(flags & UV_UDP_MMSG_CHUNK))
+		kr__udp_batch_end();
 }
 
 int kr__worker_udp_start(uv_udp_t *handle)

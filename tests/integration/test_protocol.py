@@ -1,6 +1,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Protocol corners: opcodes, EDNS, classes, zone transfers, truncation."""
 import ipaddress
+import os
+import signal
+import socket
 
 import dns.edns
 import dns.flags
@@ -175,3 +178,38 @@ def test_truncation_bufsize_4096(kresd):
     assert rdata(r) == sorted(BIG_AAAA)
     q = make_query('big6.lab.', 'AAAA', use_edns=0, payload=1232)
     assert k.udp(q).flags & dns.flags.TC, "the client's smaller size wins"
+
+
+def test_udp_burst_every_client_gets_its_answers(kresd):
+    """Queries waiting together are read in one batch (recvmmsg) and their answers
+    leave together (sendmmsg): each client still gets exactly its own answers."""
+    names = 60
+    k = kresd("for i = 0, %d do hints.set('n' .. i .. '.lab 10.1.0.' .. (i + 1)) end\n" % (names - 1))
+    clients = [socket.socket(socket.AF_INET if i % 2 == 0 else socket.AF_INET6, socket.SOCK_DGRAM)
+               for i in range(6)]
+    sent = {}
+    os.kill(k.pid, signal.SIGSTOP)   # the datagrams pile up in the socket meanwhile
+    try:
+        for i in range(names):
+            c = clients[i % len(clients)]
+            q = make_query('n%d.lab.' % i)
+            q.id = 1000 + i
+            c.sendto(q.to_wire(), (k.addr if c.family == socket.AF_INET else k.addr6, k.port))
+            sent.setdefault(c, {})[q.id] = i
+    finally:
+        os.kill(k.pid, signal.SIGCONT)
+    for c, ids in sent.items():
+        c.settimeout(5)
+        got = {}
+        for _ in ids:
+            r = dns.message.from_wire(c.recv(4096))
+            assert r.id in ids and r.id not in got, 'an answer of another client, or twice'
+            got[r.id] = r
+        for rid, i in ids.items():
+            r = got[rid]
+            assert r.question[0].name.to_text() == 'n%d.lab.' % i
+            assert rdata(r) == ['10.1.0.%d' % (i + 1)]
+        c.settimeout(0.3)
+        with pytest.raises(socket.timeout):
+            c.recv(4096)
+        c.close()
