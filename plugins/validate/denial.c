@@ -301,8 +301,14 @@ static bool nsec3_closest_encloser(const struct nsec3_set *s, const uint8_t *zon
 	for (const uint8_t *cand = name; cand && kr_dname_in(cand, zone); cand = kr_dname_parent(cand)) {
 		if (!nsec3_hash_of(s, cand, h))
 			return false;
-		if (nsec3_match(s, h)) {
+		const struct nsec3 *m = nsec3_match(s, h);
+		if (m) {
 			if (!next_closer || !nsec3_hash_of(s, next_closer, h))
+				return false;
+			/* A delegation or a DNAME hides what lies below it (RFC 5155 8.3, RFC 6672 5.3.4.1). */
+			bool ns = validate_bitmap_has(m->bitmap, m->bitmap_len, KR_TYPE_NS);
+			if (validate_bitmap_has(m->bitmap, m->bitmap_len, KR_TYPE_DNAME) ||
+			    (ns && !validate_bitmap_has(m->bitmap, m->bitmap_len, KR_TYPE_SOA)))
 				return false;
 			*ce = cand;
 			*nc_cover = nsec3_cover(s, h);
