@@ -414,3 +414,37 @@ bool validate_denial_delegation(const struct validate_denial_ctx *d, const uint8
 	/* No record of its own: a name in an opt-out span, possibly an unsigned delegation. */
 	return !x || validate_bitmap_has(x->bitmap, x->bitmap_len, KR_TYPE_NS);
 }
+
+/* --- for other plugins (kr_validate_api): cached records, already validated --- */
+
+int validate_nsec3_hash_rdata(const uint8_t *name, const uint8_t *nsec3, size_t len, uint8_t out[20])
+{
+	if (!name || !nsec3 || !out || len < 5 || len < 5u + nsec3[4])
+		return -EINVAL;
+	uint16_t iters = (uint16_t)(nsec3[2] << 8 | nsec3[3]);
+	if (nsec3[0] != 1 || iters > VALIDATE_NSEC3_MAX_ITER)
+		return -ENOTSUP;   /* RFC 5155 8.1, RFC 9276 */
+	return validate_nsec3_hash(name, nsec3 + 5, nsec3[4], iters, out) == 0 ? 0 : -ENOTSUP;
+}
+
+int validate_denial_check(const uint8_t *zone, const kr_rrset_t *const *sets, unsigned count,
+			  enum kr_denial_claim claim, const uint8_t *name, uint16_t type, int labels)
+{
+	if (!zone || !name || (!sets && count))
+		return -EINVAL;
+	struct validate_denial_ctx d = { .zone = zone };
+	for (unsigned i = 0; i < count; ++i) {
+		if (sets[i]->type == KR_TYPE_NSEC && d.nsec_count < VALIDATE_DENIAL_MAX)
+			d.nsec[d.nsec_count++] = sets[i];
+		else if (sets[i]->type == KR_TYPE_NSEC3 && d.nsec3_count < VALIDATE_DENIAL_MAX)
+			d.nsec3[d.nsec3_count++] = sets[i];
+	}
+	enum validate_denial e;
+	switch (claim) {
+	case KR_DENY_NAME: e = validate_deny_name(&d, name); break;
+	case KR_DENY_TYPE: e = validate_deny_type(&d, name, type); break;
+	case KR_DENY_EXPANSION: e = validate_deny_expansion(&d, name, labels); break;
+	default: return -EINVAL;
+	}
+	return e == VALIDATE_DENIAL_PROVEN ? 0 : e == VALIDATE_DENIAL_MISSING ? -ENOENT : -EOPNOTSUPP;
+}

@@ -275,6 +275,96 @@ START_TEST(test_nsec3_limits)
 }
 END_TEST
 
+START_TEST(test_nsec3_wrap_around)
+{
+	/* The record with the greatest hash covers the hashes above it and below the
+	 * smallest: a next closer name hashed there is denied by it alone. */
+	struct validate_denial_ctx all = NSEC3_CTX(0, "example.", "a.example.", "ai.example.", "ns1.example.",
+						   "ns2.example.", "w.example.", "*.w.example.", "x.w.example.",
+						   "y.w.example.", "x.y.w.example.", "xx.example.");
+	uint8_t lo[20], hi[20], h[20];
+	memset(lo, 0xff, 20);
+	memset(hi, 0, 20);
+	unsigned last = 0;
+	for (unsigned i = 0; i < all.nsec3_count; ++i) {
+		const struct kr_rdata *rd = kr_rdataset_first(&all.nsec3[i]->rrs);
+		const uint8_t *next = rd->data + 5 + rd->data[4] + 1;
+		if (memcmp(next, lo, 20) < 0)
+			memcpy(lo, next, 20);
+		if (memcmp(next, hi, 20) > 0) {
+			memcpy(hi, next, 20);
+		}
+	}
+	/* The wrapping record: its next hash is the smallest one. */
+	for (unsigned i = 0; i < all.nsec3_count; ++i) {
+		const struct kr_rdata *rd = kr_rdataset_first(&all.nsec3[i]->rrs);
+		if (memcmp(rd->data + 5 + rd->data[4] + 1, lo, 20) == 0)
+			last = i;
+	}
+	unsigned found = 0;
+	for (int i = 0; i < 400 && found < 2; ++i) {
+		char name[64];
+		snprintf(name, sizeof(name), "q%d.x.w.example.", i);
+		hash_of(name, 12, h);
+		bool below = memcmp(h, lo, 20) < 0, above = memcmp(h, hi, 20) > 0;
+		if (!below && !above)
+			continue;
+		++found;
+		ck_assert_int_eq(validate_deny_name(&all, dname(name)), VALIDATE_DENIAL_PROVEN);
+		struct validate_denial_ctx d = all;
+		d.nsec3_count = 0;
+		for (unsigned k = 0; k < all.nsec3_count; ++k)
+			if (k != last)
+				d.nsec3[d.nsec3_count++] = all.nsec3[k];
+		ck_assert_int_eq(validate_deny_name(&d, dname(name)), VALIDATE_DENIAL_MISSING);
+	}
+	ck_assert_uint_gt(found, 0);
+}
+END_TEST
+
+START_TEST(test_nsec3_delegation_hides)
+{
+	/* a.example is a delegation (NS, no SOA): nothing below it is denied by the parent. */
+	struct validate_denial_ctx all = NSEC3_CTX(0, "example.", "a.example.", "ai.example.", "ns1.example.",
+						   "ns2.example.", "w.example.", "*.w.example.", "x.w.example.",
+						   "y.w.example.", "x.y.w.example.", "xx.example.");
+	ck_assert_int_eq(validate_deny_name(&all, dname("foo.a.example.")), VALIDATE_DENIAL_MISSING);
+	ck_assert_int_eq(validate_deny_type(&all, dname("foo.a.example."), KR_TYPE_A), VALIDATE_DENIAL_MISSING);
+}
+END_TEST
+
+START_TEST(test_service_functions)
+{
+	/* kr_validate_api.denial and .nsec3_hash, as the cache uses them. */
+	struct validate_denial_ctx d = NSEC_CTX("b.example.", "example.");
+	const kr_rrset_t *sets[2] = { d.nsec[0], d.nsec[1] };
+	const uint8_t *zone = dname("example.");
+	ck_assert_int_eq(validate_denial_check(zone, sets, 2, KR_DENY_NAME, dname("ml.example."), 0, 0), 0);
+	ck_assert_int_eq(validate_denial_check(zone, sets, 1, KR_DENY_NAME, dname("ml.example."), 0, 0), -ENOENT);
+	ck_assert_int_eq(validate_denial_check(zone, sets, 2, KR_DENY_TYPE, dname("b.example."), KR_TYPE_DS, 0), 0);
+	struct validate_denial_ctx o = NSEC3_CTX(1, "example.", "a.example.", "ai.example.", "ns1.example.",
+						 "ns2.example.", "w.example.", "*.w.example.", "x.w.example.",
+						 "y.w.example.", "x.y.w.example.", "xx.example.");
+	ck_assert_int_eq(validate_denial_check(zone, o.nsec3, o.nsec3_count, KR_DENY_NAME,
+					       dname("a.c.x.w.example."), 0, 0), -EOPNOTSUPP);
+	ck_assert_int_eq(validate_denial_check(zone, o.nsec3, o.nsec3_count, KR_DENY_EXPANSION,
+					       dname("a.z.w.example."), 0, 2), -EOPNOTSUPP);
+	/* The hash with a record's parameters (RFC 5155 appendix A: the apex). */
+	const struct kr_rdata *rd = kr_rdataset_first(&o.nsec3[0]->rrs);
+	uint8_t h[20], want[20];
+	ck_assert_int_eq(validate_nsec3_hash_rdata(zone, rd->data, rd->len, h), 0);
+	hash_of("example.", 12, want);
+	ck_assert_mem_eq(h, want, 20);
+	uint8_t bad[9];
+	memcpy(bad, rd->data, 9);
+	bad[2] = 0, bad[3] = 151;   /* iterations above the limit */
+	ck_assert_int_eq(validate_nsec3_hash_rdata(zone, bad, 9, h), -ENOTSUP);
+	bad[2] = 0, bad[3] = 12, bad[0] = 2;   /* not SHA-1 */
+	ck_assert_int_eq(validate_nsec3_hash_rdata(zone, bad, 9, h), -ENOTSUP);
+	ck_assert_int_eq(validate_nsec3_hash_rdata(zone, bad, 6, h), -EINVAL);   /* salt cut */
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("validate_denial");
@@ -288,6 +378,9 @@ int main(void)
 	tcase_add_test(t, test_nsec3_no_data);
 	tcase_add_test(t, test_nsec3_expansion);
 	tcase_add_test(t, test_nsec3_limits);
+	tcase_add_test(t, test_nsec3_wrap_around);
+	tcase_add_test(t, test_nsec3_delegation_hides);
+	tcase_add_test(t, test_service_functions);
 	suite_add_tcase(s, t);
 	SRunner *r = srunner_create(s);
 	srunner_run_all(r, CK_NORMAL);
