@@ -87,18 +87,6 @@ static bool proves(struct aggr *a, const struct proof *p, enum kr_denial_claim c
 	return p->n && a->v->denial(a->zone, sets, p->n, claim, name, type, labels) == 0;
 }
 
-/** "*." + name into out (KR_DNAME_MAXLEN). @return false when too long. */
-static bool wildcard(const uint8_t *name, uint8_t *out)
-{
-	size_t len = kr_dname_size(name);
-	if (len + 2 > KR_DNAME_MAXLEN)
-		return false;
-	out[0] = 1;
-	out[1] = '*';
-	memcpy(out + 2, name, len);
-	return true;
-}
-
 /** Append the proof's records to sets at *at; the least TTL goes to *ttl. */
 static bool put_proof(struct aggr *a, const struct proof *p, struct cache_set *sets, unsigned max,
 		      int *at, uint32_t *ttl)
@@ -145,7 +133,7 @@ static enum cache_aggr_result expand(struct aggr *a, const struct kr_query *qry,
 				     const struct proof *p, struct cache_set *sets, unsigned max, int *n)
 {
 	uint8_t wild[KR_DNAME_MAXLEN];
-	if (!wildcard(closest, wild) || max < 2)
+	if (kr_dname_wildcard(wild, closest) < 0 || max < 2)
 		return CACHE_AGGR_NONE;
 	const uint16_t types[2] = { qry->stype, KR_TYPE_CNAME };
 	for (int t = 0; t < 2; ++t) {
@@ -196,7 +184,7 @@ static enum cache_aggr_result by_nsec(struct aggr *a, const struct kr_query *qry
 	       !kr_dname_in(next, closest))
 		closest = kr_dname_parent(closest);
 	uint8_t wild[KR_DNAME_MAXLEN];
-	if (!closest || !kr_dname_in(closest, a->zone) || !wildcard(closest, wild) ||
+	if (!closest || !kr_dname_in(closest, a->zone) || kr_dname_wildcard(wild, closest) < 0 ||
 	    (klen = cache_key_nsec(key, a->zone, wild)) < 0)
 		return CACHE_AGGR_NONE;
 	struct proof pw = p;
@@ -250,7 +238,7 @@ static enum cache_aggr_result by_nsec3(struct aggr *a, const struct kr_query *qr
 		bool wexact = false;
 		proof_add(&p, recs[levels]);
 		proof_add(&p, recs[levels - 1]);
-		if (wildcard(names[levels], wild))
+		if (kr_dname_wildcard(wild, names[levels]) > 0)
 			proof_add(&p, fetch3(a, wild, &wexact));
 		if (proves(a, &p, KR_DENY_NAME, qry->sname, 0, 0))
 			return negative(a, &p, CACHE_AGGR_NXDOMAIN, sets, max, n);

@@ -100,13 +100,9 @@ static void remember_wildcards(struct cache *c, struct cache_pending *p, struct 
 		const uint8_t *closest = g[i].rr.owner;
 		while (kr_dname_labels(closest) > si.labels)
 			closest = kr_dname_parent(closest);
-		size_t len = kr_dname_size(closest);
-		uint8_t *wild = kr_mm_alloc(mm, len + 2);
-		if (!wild || len + 2 > KR_DNAME_MAXLEN || !kr_dname_in(closest, si.signer))
+		uint8_t *wild = kr_mm_alloc(mm, KR_DNAME_MAXLEN);
+		if (!wild || kr_dname_wildcard(wild, closest) < 0 || !kr_dname_in(closest, si.signer))
 			continue;
-		wild[0] = 1;
-		wild[1] = '*';
-		memcpy(wild + 2, closest, len);
 		struct cache_set sets[2] = {
 			{ .rr = g[i].rr, .section = KR_SECTION_ANSWER },
 			{ .rr = g[i].sigs, .section = KR_SECTION_ANSWER },

@@ -959,17 +959,24 @@ static int put_impl(struct cache *c, const struct cache_write *w, unsigned count
 	return stored + (int)(count - todo);
 }
 
+/** A read cursor for a range look-up (counted as a probe). @return 0 or <0. */
+static int range_cursor(struct cache *c, struct cache_db **db, DBC **cur)
+{
+	if (!(*db = cache_db(c)))
+		return -EIO;
+	++c->stats.probe;
+	int ret = (*db)->rr->cursor((*db)->rr, NULL, cur, DB_READ_COMMITTED);
+	return ret ? db_err(c, *db, ret) : 0;
+}
+
 static int probe_impl(struct cache *c, const uint8_t *prefix, size_t plen, const uint8_t *key,
 		      size_t klen, kr_mm_t *mm, uint8_t **val, size_t *len)
 {
-	struct cache_db *db = cache_db(c);
-	if (!db)
-		return -EIO;
-	++c->stats.probe;
+	struct cache_db *db;
 	DBC *cur;
-	int ret = db->rr->cursor(db->rr, NULL, &cur, DB_READ_COMMITTED);
+	int ret = range_cursor(c, &db, &cur);
 	if (ret != 0)
-		return db_err(c, db, ret);
+		return ret;
 	uint8_t kbuf[CACHE_KEY_MAX];
 	uint32_t cap = 1024;
 	uint8_t *buf = NULL;
@@ -1028,14 +1035,11 @@ static int floor_last(DBC *cur, const uint8_t *prefix, size_t plen, DBT *k, DBT 
 static int floor_impl(struct cache *c, const uint8_t *prefix, size_t plen, const uint8_t *key,
 		      size_t klen, kr_mm_t *mm, uint8_t *found, size_t *flen, uint8_t **val, size_t *len)
 {
-	struct cache_db *db = cache_db(c);
-	if (!db)
-		return -EIO;
-	++c->stats.probe;
+	struct cache_db *db;
 	DBC *cur;
-	int ret = db->rr->cursor(db->rr, NULL, &cur, DB_READ_COMMITTED);
+	int ret = range_cursor(c, &db, &cur);
 	if (ret != 0)
-		return db_err(c, db, ret);
+		return ret;
 	/* Position by keys only, then read the entry at the cursor. */
 	memcpy(found, key, klen);
 	DBT k = { .data = found, .size = (u_int32_t)klen, .ulen = CACHE_KEY_MAX, .flags = DB_DBT_USERMEM };

@@ -36,18 +36,6 @@ static int common_labels(const uint8_t *a, const uint8_t *b)
 	return n;
 }
 
-/** "*." + name into out (KR_DNAME_MAXLEN). @return false when too long. */
-static bool wildcard_of(const uint8_t *name, uint8_t *out)
-{
-	size_t len = kr_dname_size(name);
-	if (len + 2 > KR_DNAME_MAXLEN)
-		return false;
-	out[0] = 1;
-	out[1] = '*';
-	memcpy(out + 2, name, len);
-	return true;
-}
-
 /* --- NSEC --- */
 
 struct nsec {
@@ -130,7 +118,7 @@ static enum validate_denial nsec_deny_name(const struct validate_denial_ctx *d, 
 		return VALIDATE_DENIAL_MISSING;
 	uint8_t wc[KR_DNAME_MAXLEN];
 	const uint8_t *ce = nsec_closest_encloser(&c, name);
-	if (!kr_dname_in(ce, d->zone) || !wildcard_of(ce, wc))
+	if (!kr_dname_in(ce, d->zone) || kr_dname_wildcard(wc, ce) < 0)
 		return VALIDATE_DENIAL_MISSING;
 	return nsec_find(d, &w, wc, true) ? VALIDATE_DENIAL_PROVEN : VALIDATE_DENIAL_MISSING;
 }
@@ -151,7 +139,7 @@ static enum validate_denial nsec_deny_type(const struct validate_denial_ctx *d, 
 	/* No name, but a wildcard at the closest encloser without the type. */
 	uint8_t wc[KR_DNAME_MAXLEN];
 	const uint8_t *ce = nsec_closest_encloser(&n, name);
-	if (!kr_dname_in(ce, d->zone) || !wildcard_of(ce, wc) || !nsec_find(d, &w, wc, false))
+	if (!kr_dname_in(ce, d->zone) || kr_dname_wildcard(wc, ce) < 0 || !nsec_find(d, &w, wc, false))
 		return VALIDATE_DENIAL_MISSING;
 	return nsec_type_absent(&w, type) ? VALIDATE_DENIAL_PROVEN : VALIDATE_DENIAL_MISSING;
 }
@@ -328,7 +316,7 @@ static enum validate_denial nsec3_deny_name(const struct validate_denial_ctx *d,
 	const uint8_t *ce;
 	const struct nsec3 *cover;
 	uint8_t wc[KR_DNAME_MAXLEN], h[NSEC3_HASH_LEN];
-	if (!nsec3_closest_encloser(&s, d->zone, name, &ce, &cover) || !wildcard_of(ce, wc) ||
+	if (!nsec3_closest_encloser(&s, d->zone, name, &ce, &cover) || kr_dname_wildcard(wc, ce) < 0 ||
 	    !nsec3_hash_of(&s, wc, h) || !nsec3_cover(&s, h))
 		return VALIDATE_DENIAL_MISSING;
 	return (cover->flags & NSEC3_FLAG_OPTOUT) ? VALIDATE_DENIAL_OPTOUT : VALIDATE_DENIAL_PROVEN;
@@ -358,7 +346,7 @@ static enum validate_denial nsec3_deny_type(const struct validate_denial_ctx *d,
 		return VALIDATE_DENIAL_MISSING;
 	/* RFC 5155 8.7: no name, and the wildcard at the closest encloser lacks the type. */
 	uint8_t wc[KR_DNAME_MAXLEN];
-	if (!wildcard_of(ce, wc) || !nsec3_hash_of(&s, wc, h) || !(x = nsec3_match(&s, h)))
+	if (kr_dname_wildcard(wc, ce) < 0 || !nsec3_hash_of(&s, wc, h) || !(x = nsec3_match(&s, h)))
 		return VALIDATE_DENIAL_MISSING;
 	return nsec3_type_absent(x, type) ? VALIDATE_DENIAL_PROVEN : VALIDATE_DENIAL_MISSING;
 }

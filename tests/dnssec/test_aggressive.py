@@ -114,7 +114,7 @@ def test_off_switch(resolver, net):
 
 # --- NSEC3 ---------------------------------------------------------------------------
 
-def covering(r, name, zone):
+def covering(r, name):
     """The NSEC3 of reply r covering the hash of name (or None)."""
     for rr in r.authority:
         if rr.rdtype != dns.rdatatype.NSEC3:
@@ -128,24 +128,32 @@ def covering(r, name, zone):
     return None
 
 
-def sibling_in_span(r, first, parent, zone):
+def sibling_in_span(r, first, parent):
     """A name under parent whose hash the same NSEC3 covers as first's."""
-    span = covering(r, first, zone)
+    span = covering(r, first)
     assert span is not None, 'no NSEC3 covering %s in:\n%s' % (first, describe(r))
     for i in range(2000):
         cand = 'n%d.%s' % (i, parent)
-        if cand != first and covering(r, cand, zone) is span:
+        if cand != first and covering(r, cand) is span:
             return cand
     pytest.fail('no name found in the span of %s' % span.name)
 
 
+def sibling_from_cache(resolver, net, first, parent, rcode):
+    """
+    Ask first (upstream), then a name under parent in the same NSEC3 span.
+    @return (kresd, that name, its reply, which came from the cache).
+    """
+    k = resolver()
+    r = ask(k, first)
+    expect(k, r, rcode, True)
+    name = sibling_in_span(r, first, parent)
+    return k, name, from_cache(net, k, name, 'A', rcode)
+
+
 def test_nsec3_nxdomain(resolver, net):
     """n3.wan. (NSEC3, no opt-out): another name whose hash lies in the same span."""
-    k = resolver()
-    r = ask(k, 'a.n3.wan.')
-    expect(k, r, NXDOMAIN, True)
-    name = sibling_in_span(r, 'a.n3.wan.', 'n3.wan.', 'n3.wan.')
-    r2 = from_cache(net, k, name, 'A', NXDOMAIN)
+    k, name, r2 = sibling_from_cache(resolver, net, 'a.n3.wan.', 'n3.wan.', NXDOMAIN)
     assert dns.rdatatype.NSEC3 in proof_types(r2) and dns.rdatatype.SOA in proof_types(r2), why(
         k, r2, 'SOA and NSEC3 expected')
     # A name below it: the same closest encloser, the same next closer name.
@@ -160,11 +168,7 @@ def test_nsec3_nodata(resolver, net):
 
 
 def test_nsec3_wildcard(resolver, net):
-    k = resolver()
-    r = ask(k, 'a.wild.n3.wan.')
-    expect(k, r, NOERROR, True)
-    name = sibling_in_span(r, 'a.wild.n3.wan.', 'wild.n3.wan.', 'n3.wan.')
-    r2 = from_cache(net, k, name, 'A', NOERROR)
+    k, _, r2 = sibling_from_cache(resolver, net, 'a.wild.n3.wan.', 'wild.n3.wan.', NOERROR)
     assert [rr for rr in r2.answer if rr.rdtype == dns.rdatatype.A], why(k, r2, 'A expected')
 
 

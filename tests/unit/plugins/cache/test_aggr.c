@@ -33,18 +33,13 @@ static void put_nsec(const char *zone, const char *owner)
 	put_at(key, klen, owner);
 }
 
-/** The owner of the NSEC at or before name in zone ("" when none); exact says which. */
-static const char *floor_nsec(const char *zone, const char *name, bool *exact)
+/** The owner stored at or before key in prefix ("" when none); exact says which. */
+static const char *owner_at(const uint8_t *prefix, size_t plen, const uint8_t *key, size_t klen, bool *exact)
 {
 	static char text[KR_DNAME_MAXTEXT];
-	uint8_t z[KR_DNAME_MAXLEN], n[KR_DNAME_MAXLEN], prefix[CACHE_KEY_MAX], key[CACHE_KEY_MAX],
-		found[CACHE_KEY_MAX];
-	int plen = cache_key_aggr_zone(prefix, CACHE_TAG_NSEC, test_name(z, zone));
-	int klen = cache_key_nsec(key, z, test_name(n, name));
-	ck_assert_int_gt(klen, 0);
+	uint8_t found[CACHE_KEY_MAX], *val;
 	size_t flen, len;
-	uint8_t *val;
-	int ret = cache_floor(c, prefix, (size_t)plen, key, (size_t)klen, mm, found, &flen, &val, &len);
+	int ret = cache_floor(c, prefix, plen, key, klen, mm, found, &flen, &val, &len);
 	ck_assert_int_ge(ret, 0);
 	if (ret == 0)
 		return "";
@@ -53,6 +48,16 @@ static const char *floor_nsec(const char *zone, const char *name, bool *exact)
 	ck_assert_int_eq(cache_entry_decode(val, len, 1, &set, 1), 1);
 	kr_dname_to_str(text, sizeof(text), set.rr.owner);
 	return text;
+}
+
+/** The owner of the NSEC at or before name in zone ("" when none); exact says which. */
+static const char *floor_nsec(const char *zone, const char *name, bool *exact)
+{
+	uint8_t z[KR_DNAME_MAXLEN], n[KR_DNAME_MAXLEN], prefix[CACHE_KEY_MAX], key[CACHE_KEY_MAX];
+	int plen = cache_key_aggr_zone(prefix, CACHE_TAG_NSEC, test_name(z, zone));
+	int klen = cache_key_nsec(key, z, test_name(n, name));
+	ck_assert_int_gt(klen, 0);
+	return owner_at(prefix, (size_t)plen, key, (size_t)klen, exact);
 }
 
 START_TEST(test_nsec_key_order)
@@ -178,19 +183,10 @@ static int nsec3_key(uint8_t *key, const char *hash, uint8_t it, int *plen)
 
 static const char *floor_nsec3(const char *hash, uint8_t it, bool *exact)
 {
-	static char text[KR_DNAME_MAXTEXT];
-	uint8_t key[CACHE_KEY_MAX], found[CACHE_KEY_MAX], *val;
+	uint8_t key[CACHE_KEY_MAX];
 	int plen, klen = nsec3_key(key, hash, it, &plen);
 	ck_assert_int_gt(klen, 0);
-	size_t flen, len;
-	int ret = cache_floor(c, key, (size_t)plen, key, (size_t)klen, mm, found, &flen, &val, &len);
-	if (ret <= 0)
-		return "";
-	*exact = ret == 1;
-	struct cache_set set;
-	ck_assert_int_eq(cache_entry_decode(val, len, 1, &set, 1), 1);
-	kr_dname_to_str(text, sizeof(text), set.rr.owner);
-	return text;
+	return owner_at(key, (size_t)plen, key, (size_t)klen, exact);
 }
 
 START_TEST(test_nsec3_floor)
