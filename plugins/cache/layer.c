@@ -299,15 +299,19 @@ static enum kr_layer_state aggr_answer(struct cache *c, struct kr_layer_ctx *ctx
 		return answer(c, ctx, pkt, sets, n, KR_RCODE_NOERROR, rank);
 	/* The CNAME and its RRSIGs go to the answer now; the proofs to its
 	 * authority section at the end, after the rest of the chain. */
-	if (!qry->parent && r && n > 2) {
-		struct cache_set *keep = kr_mm_alloc(ctx->req->pool, sizeof(*keep) * (size_t)(n - 2));
+	enum kr_layer_state st = follow(c, ctx, sets, 2, rank);
+	if (st == KR_STATE_YIELD && !qry->parent && r && n > 2) {
+		size_t add = (size_t)n - 2, had = r->nproofs;
+		struct cache_set *keep = kr_mm_alloc(ctx->req->pool, sizeof(*keep) * (had + add));
 		if (keep) {
-			memcpy(keep, sets + 2, sizeof(*keep) * (size_t)(n - 2));
+			if (had)
+				memcpy(keep, r->proofs, sizeof(*keep) * had);
+			memcpy(keep + had, sets + 2, sizeof(*keep) * add);
 			r->proofs = keep;
-			r->nproofs = (unsigned)(n - 2);
+			r->nproofs = (unsigned)(had + add);
 		}
 	}
-	return follow(c, ctx, sets, 2, rank);
+	return st;
 }
 
 enum kr_layer_state cache_produce(struct cache *c, struct kr_layer_ctx *ctx, kr_pkt_t *pkt)
