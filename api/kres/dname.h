@@ -66,5 +66,10 @@ KR_EXPORT bool kr_dname_in(const uint8_t *name, const uint8_t *zone);
 KR_EXPORT void kr_dname_lower(uint8_t *name);
 /** The parent name (a pointer into name), or NULL for the root. */
 KR_EXPORT const uint8_t *kr_dname_parent(const uint8_t *name);
+/**
+ * The wildcard at name ("*." + name) into dst (KR_DNAME_MAXLEN bytes).
+ * @return its length, or KR_ESPACE when it would be longer than KR_DNAME_MAXLEN.
+ */
+KR_EXPORT int kr_dname_wildcard(uint8_t *dst, const uint8_t *name);
 /** Copy the name into mm. @return the copy or NULL. @note owned by mm. */
 KR_EXPORT uint8_t *kr_dname_copy(const uint8_t *name, kr_mm_t *mm);

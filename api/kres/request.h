@@ -58,7 +58,7 @@ enum kr_qflag {
 	KR_QF_PKT_IS_SANE     = 1ull << 34,
 	KR_QF_DNS64_DISABLE   = 1ull << 35,
 	KR_QF_TLS             = 1ull << 36, /**< send upstream queries over TLS, see <kres/tls.h> */
-	KR_QF_DNSSEC_VALIDATED = 1ull << 37, /**< (cache) the data served was validated when stored */
+	KR_QF_DNSSEC_VALIDATED = 1ull << 37, /**< (cache) served data was stored validated; (validate) proven secure */
 };
 
 /**

@@ -37,6 +37,13 @@ struct kr_validate_bogus {
 	const char *reason;    /**< one line of text; @note owned by the request's pool */
 };
 
+/** What a set of NSEC/NSEC3 records is asked to prove (kr_validate_api.denial). */
+enum kr_denial_claim {
+	KR_DENY_NAME = 0,        /**< the name does not exist (NXDOMAIN) */
+	KR_DENY_TYPE = 1,        /**< the name has no record of the type (NODATA) */
+	KR_DENY_EXPANSION = 2,   /**< a wildcard of `labels` labels may expand to the name */
+};
+
 /** The validation provider. Grows by appending members: check size first. */
 struct kr_validate_api {
 	size_t size;   /**< sizeof(struct kr_validate_api) as the provider was built */
@@ -61,4 +68,24 @@ struct kr_validate_api {
 	 * @return 0, or -ENOENT (nothing of req failed validation).
 	 */
 	int (*bogus)(const struct kr_request *req, struct kr_validate_bogus *out);
+	/**
+	 * The NSEC3 hash of name with the parameters of an NSEC3 record (RFC 5155 5).
+	 * @param nsec3  the NSEC3 RDATA (algorithm, flags, iterations, salt, ...)
+	 * @param out    20 bytes
+	 * @return 0, -EINVAL (malformed RDATA), -ENOTSUP (not SHA-1, or more
+	 *         iterations than validation accepts: such records prove nothing).
+	 */
+	int (*nsec3_hash)(const uint8_t *name, const uint8_t *nsec3, size_t len, uint8_t out[20]);
+	/**
+	 * Do these NSEC or NSEC3 records of zone, already validated (e.g. cached
+	 * with the SECURE rank), securely prove the claim about name? The same
+	 * reasoning as for denials in answers (RFC 4035 5.4, RFC 5155 8, RFC 6840 4).
+	 * @param sets    NSEC or NSEC3 RR sets (NSEC are used when any is present)
+	 * @param type    for KR_DENY_TYPE
+	 * @param labels  for KR_DENY_EXPANSION: labels of the wildcard's RRSIGs
+	 * @return 0 (proven), -ENOENT (not proven), -EOPNOTSUPP (an NSEC3 opt-out
+	 *         span or unusable NSEC3 parameters: at best insecure).
+	 */
+	int (*denial)(const uint8_t *zone, const kr_rrset_t *const *sets, unsigned count,
+		      enum kr_denial_claim claim, const uint8_t *name, uint16_t type, int labels);
 };

@@ -261,6 +261,17 @@ const uint8_t *kr_dname_parent(const uint8_t *name)
 	return *name ? name + *name + 1 : NULL;
 }
 
+int kr_dname_wildcard(uint8_t *dst, const uint8_t *name)
+{
+	size_t len = kr_dname_size(name);
+	if (len + 2 > KR_DNAME_MAXLEN)
+		return KR_ESPACE;
+	memmove(dst + 2, name, len);
+	dst[0] = 1;
+	dst[1] = '*';
+	return (int)len + 2;
+}
+
 uint8_t *kr_dname_copy(const uint8_t *name, kr_mm_t *mm)
 {
 	return kr_mm_memdup(mm, name, kr_dname_size(name));

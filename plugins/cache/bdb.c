@@ -547,6 +547,7 @@ struct cache *cache_new(void)
 	c->max_size = CACHE_DEFAULT_SIZE;
 	c->min_ttl = CACHE_DEFAULT_MIN_TTL;
 	c->max_ttl = CACHE_DEFAULT_MAX_TTL;
+	c->aggressive = true;
 	snprintf(c->uri, sizeof(c->uri), "%s", CACHE_DEFAULT_URI);
 	snprintf(c->path, sizeof(c->path), ".");
 	cache_front_init(&c->front, CACHE_FRONT_DEFAULT);
@@ -936,7 +937,8 @@ static int put_impl(struct cache *c, const struct cache_write *w, unsigned count
 		if (skip[i])
 			continue;
 		if (d < ndone && done[d] == i) {
-			cache_front_put(&c->front, w[i].key, w[i].klen, w[i].val, w[i].vlen, now);
+			if (!cache_key_aggr(w[i].key, w[i].klen))   /* read by range, never from the front */
+				cache_front_put(&c->front, w[i].key, w[i].klen, w[i].val, w[i].vlen, now);
 			++d;
 		} else {
 			cache_front_drop(&c->front, w[i].key, w[i].klen);
@@ -957,17 +959,24 @@ static int put_impl(struct cache *c, const struct cache_write *w, unsigned count
 	return stored + (int)(count - todo);
 }
 
+/** A read cursor for a range look-up (counted as a probe). @return 0 or <0. */
+static int range_cursor(struct cache *c, struct cache_db **db, DBC **cur)
+{
+	if (!(*db = cache_db(c)))
+		return -EIO;
+	++c->stats.probe;
+	int ret = (*db)->rr->cursor((*db)->rr, NULL, cur, DB_READ_COMMITTED);
+	return ret ? db_err(c, *db, ret) : 0;
+}
+
 static int probe_impl(struct cache *c, const uint8_t *prefix, size_t plen, const uint8_t *key,
 		      size_t klen, kr_mm_t *mm, uint8_t **val, size_t *len)
 {
-	struct cache_db *db = cache_db(c);
-	if (!db)
-		return -EIO;
-	++c->stats.probe;
+	struct cache_db *db;
 	DBC *cur;
-	int ret = db->rr->cursor(db->rr, NULL, &cur, DB_READ_COMMITTED);
+	int ret = range_cursor(c, &db, &cur);
 	if (ret != 0)
-		return db_err(c, db, ret);
+		return ret;
 	uint8_t kbuf[CACHE_KEY_MAX];
 	uint32_t cap = 1024;
 	uint8_t *buf = NULL;
@@ -1000,6 +1009,80 @@ static int probe_impl(struct cache *c, const uint8_t *prefix, size_t plen, const
 	*val = buf;
 	*len = d.size;
 	return 2;
+}
+
+/** Position cur at the greatest key below the range of prefix (DB_SET_RANGE past it, DB_PREV). */
+static int floor_last(DBC *cur, const uint8_t *prefix, size_t plen, DBT *k, DBT *d)
+{
+	/* The first key after every key with the prefix: the prefix with its
+	 * last byte below 0xff incremented (and cut there). */
+	uint8_t *kbuf = k->data;
+	size_t n = plen;
+	memcpy(kbuf, prefix, plen);
+	while (n && kbuf[n - 1] == 0xff)
+		--n;
+	int ret = DB_NOTFOUND;
+	if (n) {
+		++kbuf[n - 1];
+		k->size = (u_int32_t)n;
+		ret = cur->get(cur, k, d, DB_SET_RANGE);
+	}
+	if (ret == DB_NOTFOUND)
+		return cur->get(cur, k, d, DB_LAST);
+	return ret == 0 ? cur->get(cur, k, d, DB_PREV) : ret;
+}
+
+static int floor_impl(struct cache *c, const uint8_t *prefix, size_t plen, const uint8_t *key,
+		      size_t klen, kr_mm_t *mm, uint8_t *found, size_t *flen, uint8_t **val, size_t *len)
+{
+	struct cache_db *db;
+	DBC *cur;
+	int ret = range_cursor(c, &db, &cur);
+	if (ret != 0)
+		return ret;
+	/* Position by keys only, then read the entry at the cursor. */
+	memcpy(found, key, klen);
+	DBT k = { .data = found, .size = (u_int32_t)klen, .ulen = CACHE_KEY_MAX, .flags = DB_DBT_USERMEM };
+	DBT d = { .flags = DB_DBT_PARTIAL | DB_DBT_USERMEM, .data = db->scratch, .ulen = 0 };
+	int exact = 0;
+	ret = cur->get(cur, &k, &d, DB_SET_RANGE);
+	if (ret == 0 && k.size == klen && memcmp(found, key, klen) == 0)
+		exact = 1;
+	else if (ret == 0)
+		ret = cur->get(cur, &k, &d, DB_PREV);
+	else if (ret == DB_NOTFOUND)
+		ret = cur->get(cur, &k, &d, DB_LAST);
+	if (!exact && (ret == DB_NOTFOUND || (ret == 0 && (k.size < plen || memcmp(found, prefix, plen) != 0))))
+		ret = floor_last(cur, prefix, plen, &k, &d);   /* none below key: the last one wraps */
+	if (ret == 0 && (k.size < plen || memcmp(found, prefix, plen) != 0))
+		ret = DB_NOTFOUND;
+	uint32_t cap = 1024;
+	for (int attempt = 0; ret == 0 && attempt < 2; ++attempt) {
+		uint8_t *buf = kr_mm_alloc(mm, cap);
+		if (!buf) {
+			cur->close(cur);
+			return -ENOMEM;
+		}
+		DBT dd = { .data = buf, .ulen = cap, .flags = DB_DBT_USERMEM };
+		ret = cur->get(cur, &k, &dd, DB_CURRENT);
+		if (ret == DB_BUFFER_SMALL) {
+			kr_mm_free(mm, buf);
+			cap = dd.size;
+			ret = attempt ? ret : 0;
+			continue;
+		}
+		*val = buf;
+		*len = dd.size;
+		break;
+	}
+	cur->close(cur);
+	if (ret == DB_NOTFOUND)
+		return 0;
+	if (ret != 0)
+		return db_err(c, db, ret);
+	++c->stats.read;
+	*flen = k.size;
+	return exact ? 1 : 2;
 }
 
 /* --- ranges, eviction, pruning --- */
@@ -1279,4 +1362,10 @@ int cache_probe(struct cache *c, const uint8_t *prefix, size_t plen, const uint8
 		size_t klen, kr_mm_t *mm, uint8_t **val, size_t *len)
 {
 	return (int)GUARDED_RETRY(c, probe_impl(c, prefix, plen, key, klen, mm, val, len));
+}
+
+int cache_floor(struct cache *c, const uint8_t *prefix, size_t plen, const uint8_t *key, size_t klen,
+		kr_mm_t *mm, uint8_t *found, size_t *flen, uint8_t **val, size_t *len)
+{
+	return (int)GUARDED_RETRY(c, floor_impl(c, prefix, plen, key, klen, mm, found, flen, val, len));
 }

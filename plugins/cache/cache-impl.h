@@ -40,6 +40,9 @@ enum cache_kind {
 	CACHE_KIND_RR = 0,        /**< an RR set of the key's type (with its RRSIGs) */
 	CACHE_KIND_NODATA = 1,    /**< the name has no data of the key's type: SOA + proofs */
 	CACHE_KIND_NXDOMAIN = 2,  /**< the name does not exist (key type 0): SOA + proofs */
+	CACHE_KIND_AGGR = 3,      /**< validated proof material for RFC 8198 (aggr.c): in the
+	                               NSEC/NSEC3 namespaces; at a zone's name, type 0: the zone's
+	                               kind of denial (an NSEC or NSEC3 record), type SOA: its SOA */
 };
 
 /**
@@ -55,6 +58,38 @@ int cache_key_make(uint8_t *dst, const uint8_t *name, uint16_t type, uint8_t kin
  * @return 0 or KR_EMALF.
  */
 int cache_key_parse(const uint8_t *key, size_t len, uint8_t *name, uint16_t *type, uint8_t *kind);
+
+/* --- the NSEC and NSEC3 namespaces (key.c) ---
+ * NSEC:  'N' + cache_key_name(zone) + 0x00 + the owner's labels below the zone
+ *        (encoded as in cache_key_name): canonical order within the zone.
+ * NSEC3: 'H' + cache_key_name(zone) + 0x00 + algorithm, iterations (2 bytes),
+ *        salt length, salt + the hash in lower-case base32hex (the owner's first
+ *        label; its text order is the hash order): hash order per parameter set.
+ * Upper-case letters never start an ordinary key (names are lower-cased and
+ * the root's keys start with 0x00), so the namespaces stay apart. */
+#define CACHE_TAG_NSEC 'N'
+#define CACHE_TAG_NSEC3 'H'
+#define CACHE_NSEC3_LABEL 32   /**< a SHA-1 hash in base32hex */
+
+/** Is key in the NSEC or NSEC3 namespace? */
+static inline bool cache_key_aggr(const uint8_t *key, size_t klen)
+{
+	return klen && (key[0] == CACHE_TAG_NSEC || key[0] == CACHE_TAG_NSEC3);
+}
+/** The prefix of zone's namespace (tag + zone + 0x00). @return its length. */
+int cache_key_aggr_zone(uint8_t *dst, uint8_t tag, const uint8_t *zone);
+/** The key of the NSEC of owner in zone. @return its length, or -EINVAL (owner not in zone). */
+int cache_key_nsec(uint8_t *dst, const uint8_t *zone, const uint8_t *owner);
+/**
+ * The key of an NSEC3 hash in zone, with the parameters of an NSEC3 RDATA.
+ * @param hash  CACHE_NSEC3_LABEL bytes of base32hex (either case)
+ * @param plen  out (may be NULL): the length of the prefix shared by the parameter set
+ * @return its length, -EINVAL (malformed RDATA or hash) or -ENOSPC (salt too long for a key).
+ */
+int cache_key_nsec3(uint8_t *dst, const uint8_t *zone, const uint8_t *nsec3, size_t len,
+		    const uint8_t *hash, int *plen);
+/** A 20-byte hash in lower-case base32hex (CACHE_NSEC3_LABEL bytes, RFC 4648 7). */
+void cache_base32hex(const uint8_t hash[20], uint8_t *out);
 
 /* --- entries (entry.c) --- */
 
@@ -104,7 +139,7 @@ int cache_entry_decode(const uint8_t *val, size_t len, uint32_t ttl, struct cach
 /** Counters shown by cache.stats(). */
 struct cache_stats {
 	uint64_t hit, miss, insert, delete, evict, prune, read, write, commit, abort, conflict,
-		 recover, recreate, error, probe, skip;
+		 recover, recreate, error, probe, skip, aggressive;
 };
 
 struct cache_db;
@@ -194,6 +229,9 @@ struct cache_memo {
 struct cache_reqdata {
 	struct cache_memo memo;
 	void *pending;        /**< writes collected by the layer (layer.c) */
+	struct cache_set *proofs;   /**< NSEC/NSEC3 of a wildcard CNAME synthesized for the
+	                                 client's chain, for the answer's authority section */
+	unsigned nproofs;
 };
 
 /** The request's cache data, created on first use. @return it, or NULL (no plugin, no memory). */
@@ -218,6 +256,7 @@ struct cache {
 	struct kr_cache_api api;     /**< the service offered */
 	bool service;                /**< api registered */
 	struct cache_front front;    /**< hot entries of this process */
+	bool aggressive;             /**< RFC 8198 on (cache.aggressive(), default true) */
 	const struct kr_plugin *plugin; /**< for per-request data (NULL in some unit tests) */
 };
 
@@ -305,6 +344,16 @@ int64_t cache_count(struct cache *c);
  */
 int cache_probe(struct cache *c, const uint8_t *prefix, size_t plen, const uint8_t *key,
 		size_t klen, kr_mm_t *mm, uint8_t **val, size_t *len);
+/**
+ * The entry with the greatest key <= key among those starting with prefix;
+ * when there is none, the greatest of them (wrap-around: the last NSEC3 of a
+ * zone covers hashes below the first).
+ * @param found  out, CACHE_KEY_MAX bytes: its key (*flen bytes)
+ * @param val    out: the entry (allocated from mm)
+ * @return 1 (key itself), 2 (another key), 0 (no key with prefix), -EIO, -ENOMEM.
+ */
+int cache_floor(struct cache *c, const uint8_t *prefix, size_t plen, const uint8_t *key, size_t klen,
+		kr_mm_t *mm, uint8_t *found, size_t *flen, uint8_t **val, size_t *len);
 /** Delete up to max expired entries. @return number deleted or -EIO. */
 int cache_prune(struct cache *c, unsigned max, uint32_t now);
 /** Approximate bytes held (the eviction budget's measure). */
@@ -318,9 +367,35 @@ uint64_t cache_budget(const struct cache *c);
 int cache_evict(struct cache *c, uint64_t target);
 
 /* --- layer (layer.c) --- */
+
+/** An RR set of a reply with its RRSIGs. */
+struct cache_group {
+	kr_rrset_t rr;
+	kr_rrset_t sigs;
+	uint8_t section;
+};
+
+/** What a request will store at finish. */
+struct cache_pending {
+	struct cache_write w[CACHE_BATCH_MAX];
+	struct kr_query *qry[CACHE_BATCH_MAX];
+	bool secure_only[CACHE_BATCH_MAX];   /**< stored (SECURE) only when validate proved qry secure */
+	unsigned count;
+	bool stored;   /**< finished: later writes go to the storage at once */
+};
+
+/** Keep the write just built at p->w[p->count] for qry. */
+static inline void cache_pending_keep(struct cache_pending *p, struct kr_query *qry, bool secure_only)
+{
+	p->qry[p->count] = qry;
+	p->secure_only[p->count++] = secure_only;
+}
+
 enum kr_layer_state cache_produce(struct cache *c, struct kr_layer_ctx *ctx, kr_pkt_t *pkt);
 enum kr_layer_state cache_consume(struct cache *c, struct kr_layer_ctx *ctx, kr_pkt_t *pkt);
 enum kr_layer_state cache_finish(struct cache *c, struct kr_layer_ctx *ctx);
+/** Add the proofs of a wildcard CNAME synthesized for the client's chain to the answer (DO). */
+enum kr_layer_state cache_finalize(struct cache *c, struct kr_layer_ctx *ctx);
 
 /** Where cache_peek() looks. */
 enum cache_peek_where {
@@ -364,6 +439,42 @@ int cache_peek_stale(struct cache *c, kr_mm_t *mm, const uint8_t *name, uint16_t
 int cache_write_rrset(struct cache *c, struct cache_write *w, const kr_rrset_t *rr,
 		      const kr_rrset_t *rrsigs, uint8_t rank, uint32_t now, kr_mm_t *mm);
 
+/** SOA minimum field (RFC 2308): the last 4 bytes of the RDATA; 0 when too short. */
+uint32_t cache_soa_minimum(const kr_rrset_t *soa);
+
+/**
+ * Remember the validated proof material of a reply for RFC 8198 (aggr_store.c):
+ * the NSEC/NSEC3 of the authority section in their namespaces, the zone's
+ * kind of denial and (negative answers) its SOA; answer RR sets expanded from
+ * a wildcard also at the wildcard's name. All marked secure_only.
+ * @param negative  NXDOMAIN or NODATA (its SOA caps the TTLs, RFC 9077)
+ */
+void cache_aggr_remember(struct cache *c, struct cache_pending *p, struct kr_query *qry,
+			 const struct cache_group *g, int n, bool negative, uint32_t now, kr_mm_t *mm);
+
+/** What cache_aggr_find() synthesized. */
+enum cache_aggr_result {
+	CACHE_AGGR_NONE = 0,   /**< nothing: ask upstream */
+	CACHE_AGGR_NXDOMAIN,   /**< sets: SOA and proofs (authority) */
+	CACHE_AGGR_NODATA,     /**< sets: SOA and proofs (authority) */
+	CACHE_AGGR_ANSWER,     /**< sets: the expanded RR set (answer) and proofs (authority) */
+	CACHE_AGGR_CNAME,      /**< as ANSWER, the RR set a CNAME to follow */
+};
+
+/**
+ * RFC 8198: answer qry from validated NSEC/NSEC3 records cached for the
+ * closest cached zone cut, whose DNSKEY is cached SECURE. Used when the
+ * ordinary look-ups missed; costs nothing more unless the zone has such data.
+ * @param sets  out; TTLs are the least remaining one of the data used
+ * @return the result; *n the number of sets (RDATA from the request's pool).
+ */
+enum cache_aggr_result cache_aggr_find(struct cache *c, struct kr_request *req,
+				       const struct kr_query *qry, struct cache_memo *memo,
+				       uint32_t now, struct cache_set *sets, unsigned max, int *n);
+
+/** Delete the NSEC/NSEC3 namespaces that could deny a name at or below name. @return 0 or <0. */
+int cache_aggr_clear(struct cache *c, const uint8_t *name);
+
 /* --- props: JSON text in (NULL = no argument), malloc()ed JSON text out --- */
 char *cache_prop_open(struct cache *c, const char *args);
 char *cache_prop_close(struct cache *c, const char *args);
@@ -375,6 +486,7 @@ char *cache_prop_current_storage(struct cache *c, const char *args);
 char *cache_prop_storage(struct cache *c, const char *args);
 char *cache_prop_max_ttl(struct cache *c, const char *args);
 char *cache_prop_front(struct cache *c, const char *args);
+char *cache_prop_aggressive(struct cache *c, const char *args);
 char *cache_prop_min_ttl(struct cache *c, const char *args);
 char *cache_prop_prune(struct cache *c, const char *args);
 char *cache_prop_get(struct cache *c, const char *args);

@@ -32,7 +32,7 @@ static void cache_deinit_cb(struct kr_plugin *self)
 	kr_plugin_set_data(self, NULL);
 }
 
-/** config({size = n, storage = uri, max_ttl = n, min_ttl = n, front = n}) or null. */
+/** config({size = n, storage = uri, max_ttl = n, min_ttl = n, front = n, aggressive = b}) or null. */
 static int cache_config_cb(struct kr_plugin *self, const char *json)
 {
 	struct cache *c = kr_plugin_data(self);
@@ -62,6 +62,8 @@ static int cache_config_cb(struct kr_plugin *self, const char *json)
 				out = cache_prop_min_ttl(c, arg);
 			else if (!strcmp(key, "front"))
 				out = cache_prop_front(c, arg);
+			else if (!strcmp(key, "aggressive"))
+				out = cache_prop_aggressive(c, arg);
 			else
 				ret = -EINVAL;
 			json_free_t jfree = NULL;
@@ -97,6 +99,11 @@ static enum kr_layer_state cache_finish_cb(struct kr_layer_ctx *ctx)
 	return cache_finish(kr_plugin_data(ctx->plugin), ctx);
 }
 
+static enum kr_layer_state cache_finalize_cb(struct kr_layer_ctx *ctx)
+{
+	return cache_finalize(kr_plugin_data(ctx->plugin), ctx);
+}
+
 #define CACHE_PROP(name) \
 	static char *prop_##name(struct kr_plugin *self, const char *args) \
 	{ \
@@ -114,6 +121,7 @@ CACHE_PROP(max_ttl)
 CACHE_PROP(min_ttl)
 CACHE_PROP(prune)
 CACHE_PROP(front)
+CACHE_PROP(aggressive)
 CACHE_PROP(get)
 CACHE_PROP(clear)
 
@@ -129,6 +137,7 @@ static const struct kr_plugin_prop props[] = {
 	{ "max_ttl", prop_max_ttl, "max_ttl([ttl]): set or get the largest TTL stored" },
 	{ "min_ttl", prop_min_ttl, "min_ttl([ttl]): set or get the smallest TTL stored" },
 	{ "front", prop_front, "front([bytes]): set or get the size of this process's in-memory front (0: off)" },
+	{ "aggressive", prop_aggressive, "aggressive([on]): set or get the use of cached NSEC/NSEC3 for names not cached (RFC 8198, default true)" },
 	{ "prune", prop_prune, "prune([max_count]): remove expired entries, return {pruned = n}" },
 	{ "get", prop_get, "get('name' | '*.name' | 'name P'): cached records at or below a name" },
 	{ "clear", prop_clear, "clear(['name' | '*.name' | 'name P']): remove entries; all without argument" },
@@ -140,6 +149,7 @@ static const struct kr_layer_api layer = {
 	.produce = cache_produce_cb,
 	.consume = cache_consume_cb,
 	.finish = cache_finish_cb,
+	.answer_finalize = cache_finalize_cb,
 };
 
 KR_PLUGIN_DECLARE(

@@ -85,3 +85,57 @@ int cache_key_parse(const uint8_t *key, size_t len, uint8_t *name, uint16_t *typ
 	*kind = key[end + 3];
 	return 0;
 }
+
+int cache_key_aggr_zone(uint8_t *dst, uint8_t tag, const uint8_t *zone)
+{
+	dst[0] = tag;
+	int len = 1 + cache_key_name(dst + 1, zone);
+	dst[len++] = 0;
+	return len;
+}
+
+int cache_key_nsec(uint8_t *dst, const uint8_t *zone, const uint8_t *owner)
+{
+	if (!kr_dname_in(owner, zone))
+		return -EINVAL;
+	/* The owner's encoding starts with the zone's: keep only what follows. */
+	uint8_t tmp[CACHE_KEY_MAX];
+	int zlen = cache_key_name(tmp, zone);
+	int olen = cache_key_name(tmp, owner);
+	int len = cache_key_aggr_zone(dst, CACHE_TAG_NSEC, zone);
+	memcpy(dst + len, tmp + zlen, (size_t)(olen - zlen));
+	return len + olen - zlen;
+}
+
+int cache_key_nsec3(uint8_t *dst, const uint8_t *zone, const uint8_t *nsec3, size_t len,
+		    const uint8_t *hash, int *plen)
+{
+	if (len < 5 || len < 5u + nsec3[4])
+		return -EINVAL;
+	int k = cache_key_aggr_zone(dst, CACHE_TAG_NSEC3, zone);
+	size_t params = 4u + nsec3[4];
+	if ((size_t)k + params + CACHE_NSEC3_LABEL > CACHE_KEY_MAX)
+		return -ENOSPC;
+	dst[k++] = nsec3[0];   /* algorithm; the flags (opt-out) belong to each record */
+	memcpy(dst + k, nsec3 + 2, params - 1);   /* iterations, salt length, salt */
+	k += (int)params - 1;
+	if (plen)
+		*plen = k;
+	for (int i = 0; i < CACHE_NSEC3_LABEL; ++i) {
+		uint8_t c = hash[i] | 0x20;
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'v')))
+			return -EINVAL;
+		dst[k++] = c;
+	}
+	return k;
+}
+
+void cache_base32hex(const uint8_t hash[20], uint8_t *out)
+{
+	static const char digits[] = "0123456789abcdefghijklmnopqrstuv";
+	for (int i = 0; i < CACHE_NSEC3_LABEL; ++i) {
+		int bit = i * 5, byte = bit / 8;
+		unsigned two = (unsigned)hash[byte] << 8 | (byte + 1 < 20 ? hash[byte + 1] : 0);
+		out[i] = (uint8_t)digits[(two >> (11 - bit % 8)) & 31];
+	}
+}

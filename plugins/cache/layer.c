@@ -58,6 +58,8 @@ struct cache_reqdata *cache_reqdata(struct cache *c, struct kr_request *req)
 		return NULL;
 	r->memo.count = 0;
 	r->pending = NULL;
+	r->proofs = NULL;
+	r->nproofs = 0;
 	if (kr_request_set_data(req, c->plugin, r) != 0)
 		return NULL;
 	return r;
@@ -283,6 +285,35 @@ static enum kr_layer_state follow(struct cache *c, struct kr_layer_ctx *ctx,
 	return KR_STATE_YIELD;
 }
 
+/** Answer with what cache_aggr_find() synthesized (validated data only: SECURE). */
+static enum kr_layer_state aggr_answer(struct cache *c, struct kr_layer_ctx *ctx, kr_pkt_t *pkt,
+				       struct cache_reqdata *r, enum cache_aggr_result ar,
+				       struct cache_set *sets, int n)
+{
+	struct kr_query *qry = ctx->req->current_query;
+	const uint8_t rank = KR_RANK_SECURE | KR_RANK_AUTH;
+	++c->stats.aggressive;
+	if (ar == CACHE_AGGR_NXDOMAIN)
+		return answer(c, ctx, pkt, sets, n, KR_RCODE_NXDOMAIN, rank);
+	if (ar != CACHE_AGGR_CNAME)
+		return answer(c, ctx, pkt, sets, n, KR_RCODE_NOERROR, rank);
+	/* The CNAME and its RRSIGs go to the answer now; the proofs to its
+	 * authority section at the end, after the rest of the chain. */
+	enum kr_layer_state st = follow(c, ctx, sets, 2, rank);
+	if (st == KR_STATE_YIELD && !qry->parent && r && n > 2) {
+		size_t add = (size_t)n - 2, had = r->nproofs;
+		struct cache_set *keep = kr_mm_alloc(ctx->req->pool, sizeof(*keep) * (had + add));
+		if (keep) {
+			if (had)
+				memcpy(keep, r->proofs, sizeof(*keep) * had);
+			memcpy(keep + had, sets + 2, sizeof(*keep) * add);
+			r->proofs = keep;
+			r->nproofs = (unsigned)(had + add);
+		}
+	}
+	return st;
+}
+
 enum kr_layer_state cache_produce(struct cache *c, struct kr_layer_ctx *ctx, kr_pkt_t *pkt)
 {
 	struct kr_request *req = ctx->req;
@@ -339,27 +370,20 @@ enum kr_layer_state cache_produce(struct cache *c, struct kr_layer_ctx *ctx, kr_
 			return answer(c, ctx, pkt, sets, n, KR_RCODE_NOERROR, h.rank);
 		}
 	}
+	if (c->aggressive) {
+		struct cache_reqdata *r = cache_reqdata(c, req);
+		int n = 0;
+		enum cache_aggr_result ar = cache_aggr_find(c, req, qry, r ? &r->memo : NULL, now, sets,
+							    MAX_SETS, &n);
+		if (ar != CACHE_AGGR_NONE)
+			return aggr_answer(c, ctx, pkt, r, ar, sets, n);
+	}
 miss:
 	++c->stats.miss;
 	return ctx->state;
 }
 
 /* --- remembering a reply --- */
-
-/** An RR set gathered from a reply, with its RRSIGs. */
-struct group {
-	kr_rrset_t rr;
-	kr_rrset_t sigs;
-	uint8_t section;
-};
-
-/** What this request will store at finish. */
-struct pending {
-	struct cache_write w[CACHE_BATCH_MAX];
-	struct kr_query *qry[CACHE_BATCH_MAX];
-	unsigned count;
-	bool stored;   /**< finished: later writes go to the storage at once */
-};
 
 static uint16_t sig_covered(const kr_rrset_t *rr)
 {
@@ -368,7 +392,7 @@ static uint16_t sig_covered(const kr_rrset_t *rr)
 }
 
 /** Group the records of a section into sets (RRSIGs with the type they cover). */
-static int gather(const kr_pkt_t *pkt, enum kr_section sec, struct group *g, int n, kr_mm_t *mm)
+static int gather(const kr_pkt_t *pkt, enum kr_section sec, struct cache_group *g, int n, kr_mm_t *mm)
 {
 	for (uint16_t i = 0; i < kr_pkt_count(pkt, sec); ++i) {
 		const kr_rrset_t *rr = kr_pkt_rr(pkt, sec, i);
@@ -401,14 +425,14 @@ static int gather(const kr_pkt_t *pkt, enum kr_section sec, struct group *g, int
 	return n;
 }
 
-static struct pending *pending_get(struct cache *c, struct kr_request *req)
+static struct cache_pending *pending_get(struct cache *c, struct kr_request *req)
 {
 	struct cache_reqdata *r = cache_reqdata(c, req);
 	if (!r)
 		return NULL;
 	if (r->pending)
 		return r->pending;
-	struct pending *p = kr_mm_alloc(req->pool, sizeof(*p));
+	struct cache_pending *p = kr_mm_alloc(req->pool, sizeof(*p));
 	if (!p)
 		return NULL;
 	p->count = 0;
@@ -421,7 +445,7 @@ int cache_defer_write(struct cache *c, struct kr_request *req, const struct cach
 {
 	/* Only into a batch the layer started: its finish is still to come. */
 	struct cache_reqdata *r = c->plugin ? kr_request_data(req, c->plugin) : NULL;
-	struct pending *p = r ? r->pending : NULL;
+	struct cache_pending *p = r ? r->pending : NULL;
 	if (!p || p->stored)
 		return -ENOENT;
 	unsigned i;
@@ -435,6 +459,7 @@ int cache_defer_write(struct cache *c, struct kr_request *req, const struct cach
 	}
 	p->w[i] = *w;
 	p->qry[i] = NULL;
+	p->secure_only[i] = false;
 	return 0;
 }
 
@@ -472,8 +497,8 @@ int cache_write_rrset(struct cache *c, struct cache_write *w, const kr_rrset_t *
  * Remember group g at rank; a CNAME synthesized from a DNAME (dname, may be
  * NULL) carries the DNAME set too, so that an answer from the cache shows it.
  */
-static void remember(struct cache *c, struct pending *p, struct kr_query *qry, struct group *g,
-		     struct group *dname, uint8_t rank, uint32_t now, kr_mm_t *mm)
+static void remember(struct cache *c, struct cache_pending *p, struct kr_query *qry, struct cache_group *g,
+		     struct cache_group *dname, uint8_t rank, uint32_t now, kr_mm_t *mm)
 {
 	if (p->count == CACHE_BATCH_MAX || g->rr.rrs.count == 0)
 		return;
@@ -481,13 +506,13 @@ static void remember(struct cache *c, struct pending *p, struct kr_query *qry, s
 	if (!dname) {
 		if (cache_write_rrset(c, &p->w[p->count], &g->rr, g->sigs.rrs.count ? &g->sigs : NULL,
 				      rank, now, mm) == 0)
-			p->qry[p->count++] = qry;
+			cache_pending_keep(p, qry, false);
 		return;
 	}
 	struct cache_set sets[4];
 	unsigned n = 0;
 	uint32_t ttl = g->rr.ttl;
-	struct group *parts[2] = { dname, g };
+	struct cache_group *parts[2] = { dname, g };
 	for (int i = 0; i < 2; ++i) {
 		sets[n++] = (struct cache_set){ .rr = parts[i]->rr, .section = KR_SECTION_ANSWER };
 		if (parts[i]->rr.ttl < ttl)
@@ -501,11 +526,11 @@ static void remember(struct cache *c, struct pending *p, struct kr_query *qry, s
 	ttl = cache_ttl_clamp(ttl, c->min_ttl, c->max_ttl);
 	if (write_make(&p->w[p->count], g->rr.owner, KR_TYPE_CNAME, CACHE_KIND_RR, sets, n, rank, 0,
 		       ttl, now, mm) == 0)
-		p->qry[p->count++] = qry;
+		cache_pending_keep(p, qry, false);
 }
 
 /** The answer's DNAME that a CNAME owned by name was synthesized from, or NULL. */
-static struct group *dname_of(struct group *g, int n, const uint8_t *name, const uint8_t *zone)
+static struct cache_group *dname_of(struct cache_group *g, int n, const uint8_t *name, const uint8_t *zone)
 {
 	for (int i = 0; i < n; ++i)
 		if (g[i].section == KR_SECTION_ANSWER && g[i].rr.type == KR_TYPE_DNAME &&
@@ -516,7 +541,7 @@ static struct group *dname_of(struct group *g, int n, const uint8_t *name, const
 }
 
 /** Is name the target of an NS record among the groups? */
-static bool ns_target(const struct group *g, int n, const uint8_t *name)
+static bool ns_target(const struct cache_group *g, int n, const uint8_t *name)
 {
 	for (int i = 0; i < n; ++i) {
 		if (g[i].rr.type != KR_TYPE_NS)
@@ -529,8 +554,7 @@ static bool ns_target(const struct group *g, int n, const uint8_t *name)
 	return false;
 }
 
-/** SOA minimum field (RFC 2308): the last 4 bytes of the RDATA. */
-static uint32_t soa_minimum(const kr_rrset_t *soa)
+uint32_t cache_soa_minimum(const kr_rrset_t *soa)
 {
 	const struct kr_rdata *rd = kr_rdataset_first(&soa->rrs);
 	if (!rd || rd->len < 22)
@@ -540,8 +564,8 @@ static uint32_t soa_minimum(const kr_rrset_t *soa)
 }
 
 /** Remember the negative answer for (name, type): SOA and proofs with their RRSIGs. */
-static void remember_negative(struct cache *c, struct pending *p, struct kr_query *qry,
-			      struct group *g, int n, const uint8_t *name, uint16_t type,
+static void remember_negative(struct cache *c, struct cache_pending *p, struct kr_query *qry,
+			      struct cache_group *g, int n, const uint8_t *name, uint16_t type,
 			      bool nx, uint8_t rank, uint32_t now, kr_mm_t *mm)
 {
 	struct cache_set sets[MAX_SETS];
@@ -566,13 +590,13 @@ static void remember_negative(struct cache *c, struct pending *p, struct kr_quer
 		return;
 	uint32_t ttl = 0;
 	if (soa) {
-		uint32_t min = soa_minimum(soa);
+		uint32_t min = cache_soa_minimum(soa);
 		ttl = min < soa->ttl ? min : soa->ttl;
 	}
 	ttl = cache_ttl_clamp(ttl, c->min_ttl, c->max_ttl);
 	if (write_make(&p->w[p->count], name, nx ? 0 : type, nx ? CACHE_KIND_NXDOMAIN : CACHE_KIND_NODATA,
 		       sets, ns, rank, nx ? KR_RCODE_NXDOMAIN : KR_RCODE_NOERROR, ttl, now, mm) == 0)
-		p->qry[p->count++] = qry;
+		cache_pending_keep(p, qry, false);
 }
 
 enum kr_layer_state cache_consume(struct cache *c, struct kr_layer_ctx *ctx, kr_pkt_t *pkt)
@@ -590,8 +614,8 @@ enum kr_layer_state cache_consume(struct cache *c, struct kr_layer_ctx *ctx, kr_
 	if (qtype == KR_TYPE_ANY || qtype == KR_TYPE_RRSIG || qtype == KR_TYPE_AXFR || qtype == KR_TYPE_IXFR)
 		return ctx->state;
 	kr_mm_t *mm = req->pool;
-	struct group *g = kr_mm_alloc(mm, sizeof(*g) * MAX_GROUPS);
-	struct pending *p = pending_get(c, req);
+	struct cache_group *g = kr_mm_alloc(mm, sizeof(*g) * MAX_GROUPS);
+	struct cache_pending *p = pending_get(c, req);
 	if (!g || !p)
 		return ctx->state;
 	int n = 0;
@@ -630,7 +654,7 @@ enum kr_layer_state cache_consume(struct cache *c, struct kr_layer_ctx *ctx, kr_
 	const uint8_t *end = chain[links];
 	bool has_answer = false, has_soa = false;
 	for (int i = 0; i < n; ++i) {
-		struct group *gi = &g[i];
+		struct cache_group *gi = &g[i];
 		const uint8_t *owner = gi->rr.owner;
 		bool in_zone = zone && kr_dname_in(owner, zone);
 		if (gi->section == KR_SECTION_ANSWER) {
@@ -643,7 +667,7 @@ enum kr_layer_state cache_consume(struct cache *c, struct kr_layer_ctx *ctx, kr_
 				continue;
 			if (gi->rr.type == qtype && kr_dname_eq(owner, end))
 				has_answer = true;
-			struct group *dn = gi->rr.type == KR_TYPE_CNAME ? dname_of(g, n, owner, zone) : NULL;
+			struct cache_group *dn = gi->rr.type == KR_TYPE_CNAME ? dname_of(g, n, owner, zone) : NULL;
 			remember(c, p, qry, gi, dn, aa ? KR_RANK_AUTH_ANSWER : KR_RANK_ANSWER, now, mm);
 		} else if (gi->section == KR_SECTION_AUTHORITY) {
 			if (gi->rr.type == KR_TYPE_SOA && in_zone)
@@ -663,18 +687,20 @@ enum kr_layer_state cache_consume(struct cache *c, struct kr_layer_ctx *ctx, kr_
 		}
 	}
 	/* Negative answers, for the end of the chain. */
+	bool negative = false;
 	if (zone && (has_soa || aa) && kr_dname_in(end, zone)) {
 		uint8_t rank = aa ? KR_RANK_AUTH : KR_RANK_NONAUTH;
-		if (rcode == KR_RCODE_NXDOMAIN)
-			remember_negative(c, p, qry, g, n, end, qtype, true, rank, now, mm);
-		else if (!has_answer)
-			remember_negative(c, p, qry, g, n, end, qtype, false, rank, now, mm);
+		negative = rcode == KR_RCODE_NXDOMAIN || !has_answer;
+		if (negative)
+			remember_negative(c, p, qry, g, n, end, qtype, rcode == KR_RCODE_NXDOMAIN, rank, now, mm);
 	}
+	if (c->aggressive)
+		cache_aggr_remember(c, p, qry, g, n, negative, now, mm);
 	return ctx->state;
 }
 
 /** Does a write ranked by its writer hold the key of the layer's write i? */
-static bool ranked_elsewhere(const struct pending *p, unsigned i)
+static bool ranked_elsewhere(const struct cache_pending *p, unsigned i)
 {
 	for (unsigned j = 0; j < p->count; ++j)
 		if (!p->qry[j] && p->w[j].klen == p->w[i].klen &&
@@ -689,7 +715,7 @@ enum kr_layer_state cache_finish(struct cache *c, struct kr_layer_ctx *ctx)
 		return ctx->state;
 	c->plugin = ctx->plugin;
 	struct cache_reqdata *r = kr_request_data(ctx->req, ctx->plugin);
-	struct pending *p = r ? r->pending : NULL;
+	struct cache_pending *p = r ? r->pending : NULL;
 	if (p)
 		p->stored = true;
 	if (!p || p->count == 0)
@@ -703,6 +729,7 @@ enum kr_layer_state cache_finish(struct cache *c, struct kr_layer_ctx *ctx)
 	for (unsigned i = 0; i < p->count; ++i) {
 		if (!p->qry[i]) {   /* ranked by its writer (cache_defer_write) */
 			p->w[kept] = p->w[i];
+			p->secure_only[kept] = false;
 			p->qry[kept++] = NULL;
 			continue;
 		}
@@ -710,7 +737,14 @@ enum kr_layer_state cache_finish(struct cache *c, struct kr_layer_ctx *ctx)
 		if (!(f & (KR_QF_RESOLVED | KR_QF_DNSSEC_BOGUS)) || (any_ranked && ranked_elsewhere(p, i)))
 			continue;
 		uint8_t rank = p->w[i].hdr.rank & KR_RANK_BASE_MASK;
-		if (f & KR_QF_DNSSEC_BOGUS)
+		/* Proofs for aggressive use only when validate proved the answer secure. */
+		bool secure = (f & KR_QF_DNSSEC_VALIDATED) &&
+			      !(f & (KR_QF_DNSSEC_BOGUS | KR_QF_DNSSEC_INSECURE | KR_QF_CACHED));
+		if (p->secure_only[i] && !secure)
+			continue;
+		if (p->secure_only[i])
+			rank |= KR_RANK_SECURE;
+		else if (f & KR_QF_DNSSEC_BOGUS)
 			rank |= KR_RANK_BOGUS;
 		else if (f & KR_QF_DNSSEC_INSECURE)
 			rank |= KR_RANK_INSECURE;
@@ -718,10 +752,40 @@ enum kr_layer_state cache_finish(struct cache *c, struct kr_layer_ctx *ctx)
 		cache_entry_set_rank((uint8_t *)p->w[i].val, rank);
 		p->w[kept] = p->w[i];
 		p->qry[kept] = p->qry[i];
+		p->secure_only[kept] = p->secure_only[i];
 		++kept;
 	}
 	if (kept)
 		cache_put(c, p->w, kept, cache_now());
 	p->count = 0;
+	return ctx->state;
+}
+
+/** Is rr (an RRSIG: by the type it covers) in the authority section of pkt already? */
+static bool in_authority(const kr_pkt_t *pkt, const kr_rrset_t *rr)
+{
+	for (uint16_t i = 0; i < kr_pkt_count(pkt, KR_SECTION_AUTHORITY); ++i) {
+		const kr_rrset_t *a = kr_pkt_rr(pkt, KR_SECTION_AUTHORITY, i);
+		if (a->type == rr->type && kr_dname_eq(a->owner, rr->owner) &&
+		    (rr->type != KR_TYPE_RRSIG || sig_covered(a) == sig_covered(rr)))
+			return true;
+	}
+	return false;
+}
+
+enum kr_layer_state cache_finalize(struct cache *c, struct kr_layer_ctx *ctx)
+{
+	struct kr_request *req = ctx->req;
+	struct cache_reqdata *r = c && ctx->plugin ? kr_request_data(req, ctx->plugin) : NULL;
+	const kr_pkt_t *q = req->qsource.packet;
+	kr_pkt_t *a = req->answer;
+	if (!r || !r->nproofs || ctx->state != KR_STATE_DONE || !q || !q->opt || !kr_edns_do(q->opt) ||
+	    a->current > KR_SECTION_AUTHORITY)
+		return ctx->state;
+	if (a->current < KR_SECTION_AUTHORITY && kr_pkt_begin(a, KR_SECTION_AUTHORITY) != 0)
+		return ctx->state;
+	for (unsigned i = 0; i < r->nproofs; ++i)
+		if (!in_authority(a, &r->proofs[i].rr) && kr_pkt_put(a, &r->proofs[i].rr) != 0)
+			break;   /* no room: the answer goes without the rest */
 	return ctx->state;
 }

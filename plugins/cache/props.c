@@ -140,7 +140,7 @@ char *cache_prop_stats(struct cache *c, const char *args)
 #define STAT(x) json_object_set_new(o, #x, json_integer((json_int_t)s->x))
 	STAT(hit); STAT(miss); STAT(insert); STAT(delete); STAT(evict); STAT(prune);
 	STAT(read); STAT(write); STAT(commit); STAT(abort); STAT(conflict); STAT(recover);
-	STAT(recreate); STAT(error); STAT(probe); STAT(skip);
+	STAT(recreate); STAT(error); STAT(probe); STAT(skip); STAT(aggressive);
 #undef STAT
 	const struct cache_front *f = &c->front;
 	json_object_set_new(o, "front_hit", json_integer((json_int_t)f->hit));
@@ -172,6 +172,22 @@ char *cache_prop_front(struct cache *c, const char *args)
 			cache_front_attach(&c->front, c->path);
 	}
 	return json_out(json_integer((json_int_t)c->front.size));
+}
+
+char *cache_prop_aggressive(struct cache *c, const char *args)
+{
+	json_t *v;
+	if (args_load(args, &v) != 0)
+		return error_outf("aggressive([on]): invalid argument");
+	if (v && !json_is_null(v)) {
+		bool ok = json_is_boolean(v);
+		if (ok)
+			c->aggressive = json_is_true(v);
+		json_decref(v);
+		if (!ok)
+			return error_outf("aggressive(on): on must be true or false");
+	}
+	return json_out(json_boolean(c->aggressive));
 }
 
 char *cache_prop_max_ttl(struct cache *c, const char *args)
@@ -320,9 +336,18 @@ static int get_cb(const uint8_t *key, size_t klen, const uint8_t *val, size_t vl
 	uint16_t type;
 	uint8_t kind;
 	struct cache_entry_hdr h;
-	if (cache_key_parse(key, klen, name, &type, &kind) != 0 || !kind_matches(g->p, kind) ||
-	    cache_entry_header(val, vlen, &h) != 0)
+	if (cache_key_aggr(key, klen)) {
+		/* An NSEC/NSEC3 kept for aggressive use: shown under its owner with 'P'. */
+		if (!g->p->negative || cache_entry_header(val, vlen, &h) != 0 || vlen < 24 ||
+		    kr_dname_check(val + 22, vlen - 22) <= 0)
+			return 0;
+		memcpy(name, val + 22, kr_dname_size(val + 22));
+		type = key[0] == CACHE_TAG_NSEC ? KR_TYPE_NSEC : KR_TYPE_NSEC3;
+		kind = CACHE_KIND_AGGR;
+	} else if (cache_key_parse(key, klen, name, &type, &kind) != 0 || !kind_matches(g->p, kind) ||
+		   cache_entry_header(val, vlen, &h) != 0) {
 		return 0;
+	}
 	uint32_t ttl = cache_ttl_remaining(&h, g->now);
 	if (ttl == 0)
 		return 0;
@@ -341,6 +366,8 @@ static int get_cb(const uint8_t *key, size_t klen, const uint8_t *val, size_t vl
 		snprintf(label, sizeof(label), "%s", ttext);
 	else if (kind == CACHE_KIND_NODATA)
 		snprintf(label, sizeof(label), "NODATA %s", ttext);
+	else if (kind == CACHE_KIND_AGGR)
+		snprintf(label, sizeof(label), "PROOF %s", type ? ttext : "ZONE");
 	else
 		snprintf(label, sizeof(label), "NXDOMAIN");
 	json_t *e = json_pack("{s:i,s:s}", "ttl", (json_int_t)ttl, "rank", rank_str(h.rank));
@@ -430,6 +457,16 @@ char *cache_prop_clear(struct cache *c, const char *args)
 	if (pattern_parse(text, &p, err, sizeof(err)) != 0)
 		return error_outf("clear('%s'): %s", text, err);
 	int n = cache_delete_range(c, p.prefix, p.plen, keep_cb, &p);
+	/* And whatever NSEC/NSEC3 could deny a name cleared (aggressive use). */
+	uint8_t wire[KR_DNAME_MAXLEN];
+	const char *name = !strncmp(text, "*.", 2) ? text + 2 : !strcmp(text, "*") ? "." : text;
+	char nbuf[KR_DNAME_MAXTEXT + 8];
+	snprintf(nbuf, sizeof(nbuf), "%s", name);
+	char *sp = strchr(nbuf, ' ');
+	if (sp)
+		*sp = '\0';
+	if (n >= 0 && kr_dname_from_str(wire, sizeof(wire), nbuf) > 0)
+		n = cache_aggr_clear(c, wire);
 	cache_front_bump(&c->front);
 	if (n < 0)
 		return error_outf("clear('%s'): the cache is not available: %s", text, kr_strerror(n));

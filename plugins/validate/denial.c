@@ -36,18 +36,6 @@ static int common_labels(const uint8_t *a, const uint8_t *b)
 	return n;
 }
 
-/** "*." + name into out (KR_DNAME_MAXLEN). @return false when too long. */
-static bool wildcard_of(const uint8_t *name, uint8_t *out)
-{
-	size_t len = kr_dname_size(name);
-	if (len + 2 > KR_DNAME_MAXLEN)
-		return false;
-	out[0] = 1;
-	out[1] = '*';
-	memcpy(out + 2, name, len);
-	return true;
-}
-
 /* --- NSEC --- */
 
 struct nsec {
@@ -130,7 +118,7 @@ static enum validate_denial nsec_deny_name(const struct validate_denial_ctx *d, 
 		return VALIDATE_DENIAL_MISSING;
 	uint8_t wc[KR_DNAME_MAXLEN];
 	const uint8_t *ce = nsec_closest_encloser(&c, name);
-	if (!kr_dname_in(ce, d->zone) || !wildcard_of(ce, wc))
+	if (!kr_dname_in(ce, d->zone) || kr_dname_wildcard(wc, ce) < 0)
 		return VALIDATE_DENIAL_MISSING;
 	return nsec_find(d, &w, wc, true) ? VALIDATE_DENIAL_PROVEN : VALIDATE_DENIAL_MISSING;
 }
@@ -151,7 +139,7 @@ static enum validate_denial nsec_deny_type(const struct validate_denial_ctx *d, 
 	/* No name, but a wildcard at the closest encloser without the type. */
 	uint8_t wc[KR_DNAME_MAXLEN];
 	const uint8_t *ce = nsec_closest_encloser(&n, name);
-	if (!kr_dname_in(ce, d->zone) || !wildcard_of(ce, wc) || !nsec_find(d, &w, wc, false))
+	if (!kr_dname_in(ce, d->zone) || kr_dname_wildcard(wc, ce) < 0 || !nsec_find(d, &w, wc, false))
 		return VALIDATE_DENIAL_MISSING;
 	return nsec_type_absent(&w, type) ? VALIDATE_DENIAL_PROVEN : VALIDATE_DENIAL_MISSING;
 }
@@ -301,8 +289,14 @@ static bool nsec3_closest_encloser(const struct nsec3_set *s, const uint8_t *zon
 	for (const uint8_t *cand = name; cand && kr_dname_in(cand, zone); cand = kr_dname_parent(cand)) {
 		if (!nsec3_hash_of(s, cand, h))
 			return false;
-		if (nsec3_match(s, h)) {
+		const struct nsec3 *m = nsec3_match(s, h);
+		if (m) {
 			if (!next_closer || !nsec3_hash_of(s, next_closer, h))
+				return false;
+			/* A delegation or a DNAME hides what lies below it (RFC 5155 8.3, RFC 6672 5.3.4.1). */
+			bool ns = validate_bitmap_has(m->bitmap, m->bitmap_len, KR_TYPE_NS);
+			if (validate_bitmap_has(m->bitmap, m->bitmap_len, KR_TYPE_DNAME) ||
+			    (ns && !validate_bitmap_has(m->bitmap, m->bitmap_len, KR_TYPE_SOA)))
 				return false;
 			*ce = cand;
 			*nc_cover = nsec3_cover(s, h);
@@ -322,7 +316,7 @@ static enum validate_denial nsec3_deny_name(const struct validate_denial_ctx *d,
 	const uint8_t *ce;
 	const struct nsec3 *cover;
 	uint8_t wc[KR_DNAME_MAXLEN], h[NSEC3_HASH_LEN];
-	if (!nsec3_closest_encloser(&s, d->zone, name, &ce, &cover) || !wildcard_of(ce, wc) ||
+	if (!nsec3_closest_encloser(&s, d->zone, name, &ce, &cover) || kr_dname_wildcard(wc, ce) < 0 ||
 	    !nsec3_hash_of(&s, wc, h) || !nsec3_cover(&s, h))
 		return VALIDATE_DENIAL_MISSING;
 	return (cover->flags & NSEC3_FLAG_OPTOUT) ? VALIDATE_DENIAL_OPTOUT : VALIDATE_DENIAL_PROVEN;
@@ -352,7 +346,7 @@ static enum validate_denial nsec3_deny_type(const struct validate_denial_ctx *d,
 		return VALIDATE_DENIAL_MISSING;
 	/* RFC 5155 8.7: no name, and the wildcard at the closest encloser lacks the type. */
 	uint8_t wc[KR_DNAME_MAXLEN];
-	if (!wildcard_of(ce, wc) || !nsec3_hash_of(&s, wc, h) || !(x = nsec3_match(&s, h)))
+	if (kr_dname_wildcard(wc, ce) < 0 || !nsec3_hash_of(&s, wc, h) || !(x = nsec3_match(&s, h)))
 		return VALIDATE_DENIAL_MISSING;
 	return nsec3_type_absent(x, type) ? VALIDATE_DENIAL_PROVEN : VALIDATE_DENIAL_MISSING;
 }
@@ -407,4 +401,38 @@ bool validate_denial_delegation(const struct validate_denial_ctx *d, const uint8
 	const struct nsec3 *x = nsec3_match(&s, h);
 	/* No record of its own: a name in an opt-out span, possibly an unsigned delegation. */
 	return !x || validate_bitmap_has(x->bitmap, x->bitmap_len, KR_TYPE_NS);
+}
+
+/* --- for other plugins (kr_validate_api): cached records, already validated --- */
+
+int validate_nsec3_hash_rdata(const uint8_t *name, const uint8_t *nsec3, size_t len, uint8_t out[20])
+{
+	if (!name || !nsec3 || !out || len < 5 || len < 5u + nsec3[4])
+		return -EINVAL;
+	uint16_t iters = (uint16_t)(nsec3[2] << 8 | nsec3[3]);
+	if (nsec3[0] != 1 || iters > VALIDATE_NSEC3_MAX_ITER)
+		return -ENOTSUP;   /* RFC 5155 8.1, RFC 9276 */
+	return validate_nsec3_hash(name, nsec3 + 5, nsec3[4], iters, out) == 0 ? 0 : -ENOTSUP;
+}
+
+int validate_denial_check(const uint8_t *zone, const kr_rrset_t *const *sets, unsigned count,
+			  enum kr_denial_claim claim, const uint8_t *name, uint16_t type, int labels)
+{
+	if (!zone || !name || (!sets && count))
+		return -EINVAL;
+	struct validate_denial_ctx d = { .zone = zone };
+	for (unsigned i = 0; i < count; ++i) {
+		if (sets[i]->type == KR_TYPE_NSEC && d.nsec_count < VALIDATE_DENIAL_MAX)
+			d.nsec[d.nsec_count++] = sets[i];
+		else if (sets[i]->type == KR_TYPE_NSEC3 && d.nsec3_count < VALIDATE_DENIAL_MAX)
+			d.nsec3[d.nsec3_count++] = sets[i];
+	}
+	enum validate_denial e;
+	switch (claim) {
+	case KR_DENY_NAME: e = validate_deny_name(&d, name); break;
+	case KR_DENY_TYPE: e = validate_deny_type(&d, name, type); break;
+	case KR_DENY_EXPANSION: e = validate_deny_expansion(&d, name, labels); break;
+	default: return -EINVAL;
+	}
+	return e == VALIDATE_DENIAL_PROVEN ? 0 : e == VALIDATE_DENIAL_MISSING ? -ENOENT : -EOPNOTSUPP;
 }

@@ -364,8 +364,11 @@ static const uint8_t *chain_target(const struct set *s, int n, const uint8_t *na
 static void mark(struct kr_query *qry, struct qry_state *qs, enum qresult res)
 {
 	qs->result = res;
-	qry->flags &= ~(uint64_t)(KR_QF_DNSSEC_BOGUS | KR_QF_DNSSEC_INSECURE);
-	if (res == Q_BOGUS)
+	/* VALIDATED tells the cache that the answer's proofs may serve others (RFC 8198). */
+	qry->flags &= ~(uint64_t)(KR_QF_DNSSEC_BOGUS | KR_QF_DNSSEC_INSECURE | KR_QF_DNSSEC_VALIDATED);
+	if (res == Q_SECURE)
+		qry->flags |= KR_QF_DNSSEC_VALIDATED;
+	else if (res == Q_BOGUS)
 		qry->flags |= KR_QF_DNSSEC_BOGUS;
 	else if (res == Q_INSECURE)
 		qry->flags |= KR_QF_DNSSEC_INSECURE;

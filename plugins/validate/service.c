@@ -69,6 +69,8 @@ static const struct kr_validate_api api = {
 	.ta_keytags = svc_ta_keytags,
 	.answer_secure = svc_answer_secure,
 	.bogus = svc_bogus,
+	.nsec3_hash = validate_nsec3_hash_rdata,
+	.denial = validate_denial_check,
 };
 
 int validate_service_start(struct kr_plugin *self)

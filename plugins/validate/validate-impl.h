@@ -109,6 +109,11 @@ int validate_first_bogus(const struct kr_request *req, const struct kr_plugin *s
 /* --- service.c: KR_SERVICE_VALIDATE (<kres/validate.h>) --- */
 /** The key tags of the anchors of exactly name, ascending, no duplicates. @return their number. */
 int validate_ta_keytags(const struct validate *v, const uint8_t *name, uint16_t *out, int max);
+/** kr_validate_api.nsec3_hash: the hash with an NSEC3 RDATA's parameters. @return 0, -EINVAL, -ENOTSUP. */
+int validate_nsec3_hash_rdata(const uint8_t *name, const uint8_t *nsec3, size_t len, uint8_t out[20]);
+/** kr_validate_api.denial: what verified NSEC/NSEC3 sets prove. @return 0, -ENOENT, -EOPNOTSUPP, -EINVAL. */
+int validate_denial_check(const uint8_t *zone, const kr_rrset_t *const *sets, unsigned count,
+			  enum kr_denial_claim claim, const uint8_t *name, uint16_t type, int labels);
 /** Offer the service for plugin self. @return 0, -EEXIST, -ENOMEM. */
 int validate_service_start(struct kr_plugin *self);
 void validate_service_stop(struct kr_plugin *self);

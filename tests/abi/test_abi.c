@@ -144,10 +144,13 @@ int main(void)
 	OFF(struct kr_cache_api, zone_cut, 16);
 	OFF(struct kr_cache_api, insert_rrset, 24);
 	OFF(struct kr_cache_api, peek_stale, 32);
-	SIZE(struct kr_validate_api, 32);
+	/* kr_validate_api grows by appending (KR_VALIDATE_API_HAS): nsec3_hash, denial within ABI 1. */
+	SIZE(struct kr_validate_api, 48);
 	OFF(struct kr_validate_api, ta_keytags, 8);
 	OFF(struct kr_validate_api, answer_secure, 16);
 	OFF(struct kr_validate_api, bogus, 24);
+	OFF(struct kr_validate_api, nsec3_hash, 32);
+	OFF(struct kr_validate_api, denial, 40);
 	SIZE(struct kr_validate_bogus, 40);
 	OFF(struct kr_validate_bogus, name, 0);
 	OFF(struct kr_validate_bogus, type, 8);

@@ -377,6 +377,27 @@ static void counting_free(void *ctx, void *ptr)
 	free(ptr);
 }
 
+START_TEST(test_wildcard)
+{
+	uint8_t buf[KR_DNAME_MAXLEN];
+	ck_assert_int_eq(kr_dname_wildcard(buf, dn("Example.com")), 15);
+	ck_assert_mem_eq(buf, "\1*\7Example\3com", 15);
+	ck_assert_int_eq(kr_dname_wildcard(buf, dn(".")), 3);
+	ck_assert_mem_eq(buf, "\1*", 3);
+	/* In place, and too long by one byte. */
+	kr_dname_from_str(buf, sizeof(buf), "a.b");
+	ck_assert_int_eq(kr_dname_wildcard(buf, buf), 7);
+	ck_assert_mem_eq(buf, "\1*\1a\1b", 7);
+	char text[300];
+	memset(text, 'a', 252);
+	text[252] = '\0';
+	for (int i = 63; i < 252; i += 64)
+		text[i] = '.';
+	ck_assert_int_eq(kr_dname_from_str(buf, sizeof(buf), text), 254);
+	ck_assert_int_eq(kr_dname_wildcard(buf, buf), KR_ESPACE);
+}
+END_TEST
+
 START_TEST(test_copy)
 {
 	const uint8_t *n = dn("www.example.com");
@@ -410,6 +431,7 @@ int main(void)
 	unit_tcase(s, "in", NULL, test_in);
 	unit_tcase(s, "lower", NULL, test_lower);
 	unit_tcase(s, "parent", NULL, test_parent);
+	unit_tcase(s, "wildcard", NULL, test_wildcard);
 	unit_tcase(s, "copy", NULL, test_copy);
 	return unit_run(s);
 }

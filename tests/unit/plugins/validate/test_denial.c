@@ -171,6 +171,21 @@ static struct validate_denial_ctx nsec3_ctx(int flags, uint16_t iters, const cha
 	return d;
 }
 #define NSEC3_CTX(flags, ...) nsec3_ctx(flags, 12, (const char *const[]){ __VA_ARGS__, NULL })
+/** The whole chain of the zone. */
+#define NSEC3_ALL(flags) NSEC3_CTX(flags, "example.", "a.example.", "ai.example.", "ns1.example.", \
+				   "ns2.example.", "w.example.", "*.w.example.", "x.w.example.", \
+				   "y.w.example.", "x.y.w.example.", "xx.example.")
+
+/** all without its NSEC3 record number skip. */
+static struct validate_denial_ctx without(const struct validate_denial_ctx *all, unsigned skip)
+{
+	struct validate_denial_ctx d = *all;
+	d.nsec3_count = 0;
+	for (unsigned i = 0; i < all->nsec3_count; ++i)
+		if (i != skip)
+			d.nsec3[d.nsec3_count++] = all->nsec3[i];
+	return d;
+}
 
 START_TEST(test_nsec3_hashes_are_the_rfc_ones)
 {
@@ -186,18 +201,12 @@ START_TEST(test_nsec3_name_error)
 {
 	/* B.1: a.c.x.w.example: closest encloser x.w.example, next closer c.x.w.example covered,
 	 * *.x.w.example covered. Which records do that is computed, not assumed. */
-	struct validate_denial_ctx all = NSEC3_CTX(0, "example.", "a.example.", "ai.example.", "ns1.example.",
-						   "ns2.example.", "w.example.", "*.w.example.", "x.w.example.",
-						   "y.w.example.", "x.y.w.example.", "xx.example.");
+	struct validate_denial_ctx all = NSEC3_ALL(0);
 	ck_assert_int_eq(validate_deny_name(&all, dname("a.c.x.w.example.")), VALIDATE_DENIAL_PROVEN);
 	/* Leaving any one record out of the full chain breaks some proof; each proof needs at most three. */
 	unsigned needed = 0;
 	for (unsigned skip = 0; skip < all.nsec3_count; ++skip) {
-		struct validate_denial_ctx d = all;
-		d.nsec3_count = 0;
-		for (unsigned i = 0; i < all.nsec3_count; ++i)
-			if (i != skip)
-				d.nsec3[d.nsec3_count++] = all.nsec3[i];
+		struct validate_denial_ctx d = without(&all, skip);
 		if (validate_deny_name(&d, dname("a.c.x.w.example.")) == VALIDATE_DENIAL_MISSING)
 			++needed;
 	}
@@ -207,9 +216,7 @@ START_TEST(test_nsec3_name_error)
 	ck_assert_int_eq(validate_deny_name(&all, dname("x.w.example.")), VALIDATE_DENIAL_MISSING);
 	ck_assert_int_eq(validate_deny_name(&all, dname("y.w.example.")), VALIDATE_DENIAL_MISSING);
 	/* Opt-out on the span: unsigned names may exist there. */
-	struct validate_denial_ctx o = NSEC3_CTX(1, "example.", "a.example.", "ai.example.", "ns1.example.",
-						 "ns2.example.", "w.example.", "*.w.example.", "x.w.example.",
-						 "y.w.example.", "x.y.w.example.", "xx.example.");
+	struct validate_denial_ctx o = NSEC3_ALL(1);
 	ck_assert_int_eq(validate_deny_name(&o, dname("a.c.x.w.example.")), VALIDATE_DENIAL_OPTOUT);
 }
 END_TEST
@@ -222,12 +229,8 @@ START_TEST(test_nsec3_no_data)
 	ck_assert_int_eq(validate_deny_type(&d, dname("ns1.example."), KR_TYPE_A), VALIDATE_DENIAL_MISSING);
 	ck_assert_int_eq(validate_deny_type(&d, dname("y.w.example."), KR_TYPE_A), VALIDATE_DENIAL_PROVEN);
 	/* B.3 / 8.6: the DS of the unsigned delegation c.example, in an opt-out span. */
-	struct validate_denial_ctx all0 = NSEC3_CTX(0, "example.", "a.example.", "ai.example.", "ns1.example.",
-						    "ns2.example.", "w.example.", "*.w.example.", "x.w.example.",
-						    "y.w.example.", "x.y.w.example.", "xx.example.");
-	struct validate_denial_ctx all1 = NSEC3_CTX(1, "example.", "a.example.", "ai.example.", "ns1.example.",
-						    "ns2.example.", "w.example.", "*.w.example.", "x.w.example.",
-						    "y.w.example.", "x.y.w.example.", "xx.example.");
+	struct validate_denial_ctx all0 = NSEC3_ALL(0);
+	struct validate_denial_ctx all1 = NSEC3_ALL(1);
 	ck_assert_int_eq(validate_deny_type(&all1, dname("c.example."), KR_TYPE_DS), VALIDATE_DENIAL_OPTOUT);
 	ck_assert_int_eq(validate_deny_type(&all0, dname("c.example."), KR_TYPE_DS), VALIDATE_DENIAL_MISSING);
 	/* a.example has a DS; the apex has no DS but its record is the child's side. */
@@ -242,16 +245,12 @@ END_TEST
 START_TEST(test_nsec3_expansion)
 {
 	/* B.4: a.z.w.example MX from *.w.example: z.w.example is covered. */
-	struct validate_denial_ctx all = NSEC3_CTX(0, "example.", "a.example.", "ai.example.", "ns1.example.",
-						   "ns2.example.", "w.example.", "*.w.example.", "x.w.example.",
-						   "y.w.example.", "x.y.w.example.", "xx.example.");
+	struct validate_denial_ctx all = NSEC3_ALL(0);
 	ck_assert_int_eq(validate_deny_expansion(&all, dname("a.z.w.example."), 2), VALIDATE_DENIAL_PROVEN);
 	/* From *.example: the next closer w.example exists. */
 	ck_assert_int_eq(validate_deny_expansion(&all, dname("a.z.w.example."), 1), VALIDATE_DENIAL_MISSING);
 	/* With opt-out the name might be an unsigned delegation: insecure (as in RFC 5155's own zone). */
-	struct validate_denial_ctx o = NSEC3_CTX(1, "example.", "a.example.", "ai.example.", "ns1.example.",
-						 "ns2.example.", "w.example.", "*.w.example.", "x.w.example.",
-						 "y.w.example.", "x.y.w.example.", "xx.example.");
+	struct validate_denial_ctx o = NSEC3_ALL(1);
 	ck_assert_int_eq(validate_deny_expansion(&o, dname("a.z.w.example."), 2), VALIDATE_DENIAL_OPTOUT);
 	ck_assert_int_eq(validate_deny_type(&o, dname("a.z.w.example."), KR_TYPE_AAAA), VALIDATE_DENIAL_OPTOUT);
 	struct validate_denial_ctx none = NSEC3_CTX(0, "ns1.example.");
@@ -275,6 +274,86 @@ START_TEST(test_nsec3_limits)
 }
 END_TEST
 
+START_TEST(test_nsec3_wrap_around)
+{
+	/* The record with the greatest hash covers the hashes above it and below the
+	 * smallest: a next closer name hashed there is denied by it alone. */
+	struct validate_denial_ctx all = NSEC3_ALL(0);
+	uint8_t lo[20], hi[20], h[20];
+	memset(lo, 0xff, 20);
+	memset(hi, 0, 20);
+	unsigned last = 0;
+	for (unsigned i = 0; i < all.nsec3_count; ++i) {
+		const struct kr_rdata *rd = kr_rdataset_first(&all.nsec3[i]->rrs);
+		const uint8_t *next = rd->data + 5 + rd->data[4] + 1;
+		if (memcmp(next, lo, 20) < 0)
+			memcpy(lo, next, 20);
+		if (memcmp(next, hi, 20) > 0) {
+			memcpy(hi, next, 20);
+		}
+	}
+	/* The wrapping record: its next hash is the smallest one. */
+	for (unsigned i = 0; i < all.nsec3_count; ++i) {
+		const struct kr_rdata *rd = kr_rdataset_first(&all.nsec3[i]->rrs);
+		if (memcmp(rd->data + 5 + rd->data[4] + 1, lo, 20) == 0)
+			last = i;
+	}
+	unsigned found = 0;
+	for (int i = 0; i < 400 && found < 2; ++i) {
+		char name[64];
+		snprintf(name, sizeof(name), "q%d.x.w.example.", i);
+		hash_of(name, 12, h);
+		bool below = memcmp(h, lo, 20) < 0, above = memcmp(h, hi, 20) > 0;
+		if (!below && !above)
+			continue;
+		++found;
+		ck_assert_int_eq(validate_deny_name(&all, dname(name)), VALIDATE_DENIAL_PROVEN);
+		struct validate_denial_ctx d = without(&all, last);
+		ck_assert_int_eq(validate_deny_name(&d, dname(name)), VALIDATE_DENIAL_MISSING);
+	}
+	ck_assert_uint_gt(found, 0);
+}
+END_TEST
+
+START_TEST(test_nsec3_delegation_hides)
+{
+	/* a.example is a delegation (NS, no SOA): nothing below it is denied by the parent. */
+	struct validate_denial_ctx all = NSEC3_ALL(0);
+	ck_assert_int_eq(validate_deny_name(&all, dname("foo.a.example.")), VALIDATE_DENIAL_MISSING);
+	ck_assert_int_eq(validate_deny_type(&all, dname("foo.a.example."), KR_TYPE_A), VALIDATE_DENIAL_MISSING);
+}
+END_TEST
+
+START_TEST(test_service_functions)
+{
+	/* kr_validate_api.denial and .nsec3_hash, as the cache uses them. */
+	struct validate_denial_ctx d = NSEC_CTX("b.example.", "example.");
+	const kr_rrset_t *sets[2] = { d.nsec[0], d.nsec[1] };
+	const uint8_t *zone = dname("example.");
+	ck_assert_int_eq(validate_denial_check(zone, sets, 2, KR_DENY_NAME, dname("ml.example."), 0, 0), 0);
+	ck_assert_int_eq(validate_denial_check(zone, sets, 1, KR_DENY_NAME, dname("ml.example."), 0, 0), -ENOENT);
+	ck_assert_int_eq(validate_denial_check(zone, sets, 2, KR_DENY_TYPE, dname("b.example."), KR_TYPE_DS, 0), 0);
+	struct validate_denial_ctx o = NSEC3_ALL(1);
+	ck_assert_int_eq(validate_denial_check(zone, o.nsec3, o.nsec3_count, KR_DENY_NAME,
+					       dname("a.c.x.w.example."), 0, 0), -EOPNOTSUPP);
+	ck_assert_int_eq(validate_denial_check(zone, o.nsec3, o.nsec3_count, KR_DENY_EXPANSION,
+					       dname("a.z.w.example."), 0, 2), -EOPNOTSUPP);
+	/* The hash with a record's parameters (RFC 5155 appendix A: the apex). */
+	const struct kr_rdata *rd = kr_rdataset_first(&o.nsec3[0]->rrs);
+	uint8_t h[20], want[20];
+	ck_assert_int_eq(validate_nsec3_hash_rdata(zone, rd->data, rd->len, h), 0);
+	hash_of("example.", 12, want);
+	ck_assert_mem_eq(h, want, 20);
+	uint8_t bad[9];
+	memcpy(bad, rd->data, 9);
+	bad[2] = 0, bad[3] = 151;   /* iterations above the limit */
+	ck_assert_int_eq(validate_nsec3_hash_rdata(zone, bad, 9, h), -ENOTSUP);
+	bad[2] = 0, bad[3] = 12, bad[0] = 2;   /* not SHA-1 */
+	ck_assert_int_eq(validate_nsec3_hash_rdata(zone, bad, 9, h), -ENOTSUP);
+	ck_assert_int_eq(validate_nsec3_hash_rdata(zone, bad, 6, h), -EINVAL);   /* salt cut */
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("validate_denial");
@@ -288,6 +367,9 @@ int main(void)
 	tcase_add_test(t, test_nsec3_no_data);
 	tcase_add_test(t, test_nsec3_expansion);
 	tcase_add_test(t, test_nsec3_limits);
+	tcase_add_test(t, test_nsec3_wrap_around);
+	tcase_add_test(t, test_nsec3_delegation_hides);
+	tcase_add_test(t, test_service_functions);
 	suite_add_tcase(s, t);
 	SRunner *r = srunner_create(s);
 	srunner_run_all(r, CK_NORMAL);
