@@ -108,6 +108,7 @@ struct iter_cut {
 	uint8_t *zone;   /**< lower-cased; @note request pool */
 	struct iter_ns ns[ITER_MAX_NS];
 	uint8_t ns_count;
+	bool configured; /**< the operator's root hints: asked even on loopback (RFC 8806 local root) */
 };
 
 /**
@@ -202,7 +203,7 @@ struct iter_min {
 
 /**
  * The next name to ask for sname of stype, knowing the cut zone.
- * @param qtype  out: the type to ask (A for a minimised name, stype for the full name)
+ * @param qtype  out: the type to ask (NS for a minimised name, stype for the full name)
  * @return a suffix of sname (a pointer into it).
  */
 const uint8_t *iter_minimise_next(const struct iter_min *m, const uint8_t *sname, uint16_t stype,

@@ -127,10 +127,14 @@ static bool family_ok(const struct kr_query *qry, const union kr_sockaddr *sa)
 	return false;
 }
 
-/** Could the address be asked at all (family allowed, not local unless allowed)? */
-static bool addr_usable(const struct kr_query *qry, const union kr_sockaddr *sa)
+/**
+ * Could an address of cut be asked at all? Its family must be allowed, and it
+ * must not be local unless ALLOW_LOCAL is set or the operator configured it.
+ */
+static bool addr_usable(const struct kr_query *qry, const struct iter_cut *cut, const union kr_sockaddr *sa)
 {
-	return family_ok(qry, sa) && ((qry->flags & KR_QF_ALLOW_LOCAL) || !iter_addr_is_local(sa));
+	return family_ok(qry, sa) &&
+	       ((qry->flags & KR_QF_ALLOW_LOCAL) || cut->configured || !iter_addr_is_local(sa));
 }
 
 static uint64_t now_ms(void)
@@ -249,7 +253,7 @@ static int collect(const struct kr_query *qry, const struct iter_qry *st, union 
 		const struct iter_ns *ns = &st->cut->ns[i];
 		for (uint8_t j = 0; j < ns->addr_count && n < max; ++j) {
 			const union kr_sockaddr *sa = &ns->addr[j];
-			if (!addr_usable(qry, sa) || failed_has(st, sa))
+			if (!addr_usable(qry, st->cut, sa) || failed_has(st, sa))
 				continue;
 			bool dup = false;
 			for (int k = 0; k < n && !dup; ++k)
@@ -262,10 +266,10 @@ static int collect(const struct kr_query *qry, const struct iter_qry *st, union 
 }
 
 /** Does the NS entry have an address this sub-query may use (failed or not)? */
-static bool ns_has_usable(const struct kr_query *qry, const struct iter_ns *ns)
+static bool ns_has_usable(const struct kr_query *qry, const struct iter_cut *cut, const struct iter_ns *ns)
 {
 	for (uint8_t j = 0; j < ns->addr_count; ++j)
-		if (addr_usable(qry, &ns->addr[j]))
+		if (addr_usable(qry, cut, &ns->addr[j]))
 			return true;
 	return false;
 }
@@ -295,7 +299,7 @@ static enum kr_layer_state resolve_ns(struct kr_layer_ctx *ctx, struct kr_query 
 			continue;
 		for (uint8_t i = 0; i < st->cut->ns_count; ++i) {
 			struct iter_ns *ns = &st->cut->ns[i];
-			if (!ns->name || (ns->flags & flags[t]) || ns_has_usable(qry, ns))
+			if (!ns->name || (ns->flags & flags[t]) || ns_has_usable(qry, st->cut, ns))
 				continue;
 			/* Below the cut itself: only glue could help, and it was missing or refused. */
 			if (kr_dname_in(ns->name, st->cut->zone))
@@ -443,8 +447,8 @@ enum kr_layer_state iterate_checkout(struct kr_layer_ctx *ctx, kr_pkt_t *pkt, co
 		memcpy(&sa, d, sizeof(struct sockaddr_in6));
 	else
 		return ctx->state;
-	if (!(qry->flags & KR_QF_ALLOW_LOCAL) && iter_addr_is_local(&sa))
-		return KR_STATE_FAIL;   /* never query loopback unless allowed */
+	if (!addr_usable(qry, st->cut, &sa))
+		return KR_STATE_FAIL;   /* never query loopback unless allowed or configured */
 	uint64_t now = now_ms();
 	if (st->sent) {
 		/* The transport moved on: the previous attempt failed (timeout or error). */
