@@ -55,6 +55,8 @@ int cache_key_make(uint8_t *dst, const uint8_t *name, uint16_t type, uint8_t kin
  * @return 0 or KR_EMALF.
  */
 int cache_key_parse(const uint8_t *key, size_t len, uint8_t *name, uint16_t *type, uint8_t *kind);
+/** The type of a key made by cache_key_make() (0 when it is too short). */
+uint16_t cache_key_type(const uint8_t *key, size_t len);
 
 /* --- entries (entry.c) --- */
 
@@ -86,6 +88,8 @@ uint8_t *cache_entry_encode(const struct cache_entry_hdr *h, const struct cache_
 			    unsigned nsets, kr_mm_t *mm, size_t *len);
 /** Change the rank in an encoded entry. */
 void cache_entry_set_rank(uint8_t *val, uint8_t rank);
+/** Change the expiry (and the TTL at insertion, expire - now) in an encoded entry. */
+void cache_entry_set_expire(uint8_t *val, uint32_t expire, uint32_t now);
 /**
  * Read an entry's header. @return 0 or KR_EMALF (too short).
  */
@@ -262,19 +266,23 @@ int cache_get(struct cache *c, const uint8_t *key, size_t klen, kr_mm_t *mm,
 struct cache_write {
 	uint8_t key[CACHE_KEY_MAX];
 	uint16_t klen;
-	const uint8_t *val;
+	uint8_t *val;       /**< writable: cache_put() may lower the expiry of an NS set */
 	size_t vlen;
 	struct cache_entry_hdr hdr;
 };
 
 /**
  * Store entries in one transaction; each is skipped when fresh data of a
- * higher rank holds its key (rank rule). Evicts when over the size bound.
+ * higher rank holds its key (rank rule). An NS set replacing a fresh one of
+ * the same standing keeps the old expiry (w's val and hdr are changed), so a
+ * child that keeps answering cannot outlive its delegation (ghost domain
+ * names, CVE-2012-1033): only the parent's referral renews it once it expired,
+ * or data of a higher rank. Evicts when over the size bound.
  * An entry this process's front holds unchanged (cache_front_holds()) is
  * not written again and counts as stored.
  * @return number stored, or -EIO/-ENOMEM.
  */
-int cache_put(struct cache *c, const struct cache_write *w, unsigned count, uint32_t now);
+int cache_put(struct cache *c, struct cache_write *w, unsigned count, uint32_t now);
 
 /** A callback for scans: key and entry; return nonzero to stop. */
 typedef int (*cache_scan_cb)(const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen,

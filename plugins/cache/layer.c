@@ -516,21 +516,36 @@ static uint32_t soa_minimum(const kr_rrset_t *soa)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-/** Remember the negative answer for (name, type): SOA and proofs with their RRSIGs. */
+/** The SOA of the authority section above name, or NULL. */
+static const kr_rrset_t *negative_soa(const struct group *g, int n, const uint8_t *name)
+{
+	for (int i = 0; i < n; ++i)
+		if (g[i].section == KR_SECTION_AUTHORITY && g[i].rr.type == KR_TYPE_SOA &&
+		    kr_dname_in(name, g[i].rr.owner))
+			return &g[i].rr;
+	return NULL;
+}
+
+/**
+ * Remember the negative answer for (name, type): SOA and proofs with their
+ * RRSIGs, and the zone's NS set beside the SOA when the server gave it (the
+ * answer from the cache shows what the fresh one showed).
+ */
 static void remember_negative(struct cache *c, struct pending *p, struct kr_query *qry,
 			      struct group *g, int n, const uint8_t *name, uint16_t type,
 			      bool nx, uint8_t rank, uint32_t now, kr_mm_t *mm)
 {
 	struct cache_set sets[MAX_SETS];
 	unsigned ns = 0;
-	const kr_rrset_t *soa = NULL;
+	const kr_rrset_t *soa = negative_soa(g, n, name);
 	for (int i = 0; i < n; ++i) {
 		if (g[i].section != KR_SECTION_AUTHORITY)
 			continue;
 		uint16_t t = g[i].rr.type;
-		if (t == KR_TYPE_SOA && kr_dname_in(name, g[i].rr.owner))
-			soa = &g[i].rr;
-		else if (t != KR_TYPE_NSEC && t != KR_TYPE_NSEC3)
+		if (t != KR_TYPE_SOA && t != KR_TYPE_NSEC && t != KR_TYPE_NSEC3 &&
+		    !(t == KR_TYPE_NS && soa && kr_dname_eq(g[i].rr.owner, soa->owner)))
+			continue;
+		if (t == KR_TYPE_SOA && &g[i].rr != soa)
 			continue;
 		if (ns + 2 > MAX_SETS)
 			break;
@@ -672,7 +687,7 @@ enum kr_layer_state cache_finish(struct cache *c, struct kr_layer_ctx *ctx)
 		else if (f & KR_QF_DNSSEC_INSECURE)
 			rank |= KR_RANK_INSECURE;
 		p->w[i].hdr.rank = rank;
-		cache_entry_set_rank((uint8_t *)p->w[i].val, rank);
+		cache_entry_set_rank(p->w[i].val, rank);
 		p->w[kept] = p->w[i];
 		p->qry[kept] = p->qry[i];
 		++kept;

@@ -80,6 +80,26 @@ static bool is_negative_proof(uint16_t type)
 	return type == KR_TYPE_SOA || type == KR_TYPE_NSEC || type == KR_TYPE_NSEC3 || type == KR_TYPE_RRSIG;
 }
 
+/** Is there an SOA owned by apex in the authority section? */
+static bool soa_at(const kr_pkt_t *pkt, const uint8_t *apex)
+{
+	for (uint16_t i = 0; i < kr_pkt_count(pkt, KR_SECTION_AUTHORITY); ++i) {
+		const kr_rrset_t *rr = kr_pkt_rr(pkt, KR_SECTION_AUTHORITY, i);
+		if (rr->type == KR_TYPE_SOA && kr_dname_eq(rr->owner, apex))
+			return true;
+	}
+	return false;
+}
+
+/**
+ * Does a negative answer keep this authority record? The SOA and the proofs,
+ * and the zone's own NS set beside its SOA, as the server gave it.
+ */
+static bool negative_keeps(const kr_pkt_t *pkt, const kr_rrset_t *rr)
+{
+	return is_negative_proof(rr->type) || (rr->type == KR_TYPE_NS && soa_at(pkt, rr->owner));
+}
+
 static const char *rcode_why(uint16_t rcode)
 {
 	switch (rcode) {
@@ -333,7 +353,7 @@ int iter_classify(kr_pkt_t *pkt, const uint8_t *zone, const uint8_t *qname, uint
 	bool *akeep = keep + an;
 	for (uint16_t i = 0; i < ns; ++i) {
 		const kr_rrset_t *rr = kr_pkt_rr(pkt, KR_SECTION_AUTHORITY, i);
-		akeep[i] = kr_dname_in(rr->owner, zone) && (!negative || is_negative_proof(rr->type));
+		akeep[i] = kr_dname_in(rr->owner, zone) && (!negative || negative_keeps(pkt, rr));
 	}
 	section_compact(pkt, KR_SECTION_AUTHORITY, akeep);
 	for (int s = KR_SECTION_ANSWER; s <= KR_SECTION_AUTHORITY; ++s)

@@ -382,6 +382,7 @@ START_TEST(test_nodata)
 {
 	static const char *const reply[] = {
 		"AUT lab. 30 SOA ns.lab. admin.lab. 1 3600 600 86400 300",
+		"AUT lab. 30 NS ns.lab.",
 		NULL };
 	F.reply = reply;
 	resolve("www.lab", KR_TYPE_AAAA, 0);
@@ -391,8 +392,10 @@ START_TEST(test_nodata)
 	ck_assert_int_eq(F.upstream_calls, 0);
 	ck_assert_int_eq(kr_pkt_rcode(a), KR_RCODE_NOERROR);
 	ck_assert_int_eq(kr_pkt_count(a, KR_SECTION_ANSWER), 0);
-	ck_assert_int_eq(kr_pkt_count(a, KR_SECTION_AUTHORITY), 1);
+	/* the SOA, and the zone's NS set the server gave beside it */
+	ck_assert_int_eq(kr_pkt_count(a, KR_SECTION_AUTHORITY), 2);
 	ck_assert_uint_le(kr_pkt_rr(a, KR_SECTION_AUTHORITY, 0)->ttl, 30);   /* min(SOA TTL, minimum) */
+	ck_assert_uint_eq(kr_pkt_rr(a, KR_SECTION_AUTHORITY, 1)->type, KR_TYPE_NS);
 	/* Other types of the name are not covered. */
 	resolve("www.lab", KR_TYPE_A, 0);
 	ck_assert_int_eq(F.upstream_calls, 1);

@@ -78,12 +78,16 @@ START_TEST(nxdomain_and_nodata)
 {
 	kr_pkt_t *p = test_reply("nx.example.lab.", KR_TYPE_A, true, KR_RCODE_NXDOMAIN, NULL,
 				 L("example.lab. 300 SOA ns.example.lab. h.example.lab. 1 2 3 4 5",
-				   "example.lab. 300 NS ns.example.lab.", "other.net. 300 SOA a.net. b.net. 1 2 3 4 5"),
+				   "example.lab. 300 NS ns.example.lab.", "other.net. 300 SOA a.net. b.net. 1 2 3 4 5",
+				   "sub.example.lab. 300 NS ns.sub.example.lab."),
 				 NULL);
 	struct iter_result r = classify(p, "example.lab.", "nx.example.lab.", KR_TYPE_A);
 	ck_assert_int_eq(r.verdict, ITER_NXDOMAIN);
-	ck_assert_int_eq(kr_pkt_count(p, KR_SECTION_AUTHORITY), 1);   /* only the in-zone SOA */
+	/* the in-zone SOA and the zone's NS set beside it; not other zones, not other NS sets */
+	ck_assert_int_eq(kr_pkt_count(p, KR_SECTION_AUTHORITY), 2);
 	ck_assert_int_eq(kr_pkt_rr(p, KR_SECTION_AUTHORITY, 0)->type, KR_TYPE_SOA);
+	ck_assert_int_eq(kr_pkt_rr(p, KR_SECTION_AUTHORITY, 1)->type, KR_TYPE_NS);
+	ck_assert_str_eq(T(kr_pkt_rr(p, KR_SECTION_AUTHORITY, 1)->owner), "example.lab.");
 
 	p = test_reply("nx.example.lab.", KR_TYPE_A, false, KR_RCODE_NXDOMAIN, NULL, NULL, NULL);
 	r = classify(p, "example.lab.", "nx.example.lab.", KR_TYPE_A);
