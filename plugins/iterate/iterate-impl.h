@@ -93,6 +93,7 @@ enum iter_mode iter_mode_of(uint64_t qflags);
 enum iter_ns_flag {
 	ITER_NS_ASKED_A = 1 << 0,     /**< an A sub-query was made for the name */
 	ITER_NS_ASKED_AAAA = 1 << 1,  /**< an AAAA sub-query was made for the name */
+	ITER_NS_PARENT_SIDE = 1 << 2, /**< resolved again past the cache, taking the parent's glue */
 };
 
 /** An NS of a zone cut: its name and the addresses known for it. */

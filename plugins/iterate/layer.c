@@ -282,14 +282,60 @@ static int query_depth(const struct kr_query *qry)
 	return d;
 }
 
+/** Push a sub-query for the address (A or AAAA) of ns. @return YIELD, or FAIL on a plan error. */
+static enum kr_layer_state push_ns_query(struct kr_layer_ctx *ctx, struct kr_query *qry, struct iter_ns *ns,
+					 uint16_t type, uint64_t flags, const char *how)
+{
+	struct kr_request *req = ctx->req;
+	struct kr_query *sub = kr_rplan_push(&req->rplan, qry, ns->name, KR_CLASS_IN, type);
+	if (!sub)
+		return KR_STATE_FAIL;
+	sub->flags |= flags;
+	struct iter_qry *sst = qry_state(req, sub, ctx->plugin, true);
+	if (!sst)
+		return KR_STATE_FAIL;
+	sst->ns_target = ns;
+	char name[KR_DNAME_MAXTEXT];
+	kr_dname_to_str(name, sizeof(name), ns->name);
+	log_q(req, qry, "resolving the address of NS %s (%s)%s", name, type == KR_TYPE_AAAA ? "AAAA" : "A", how);
+	return KR_STATE_YIELD;
+}
+
+/**
+ * Every address found for the cut's names failed, but the child's own data
+ * for a name may be what is broken while its parent's glue works: resolve a
+ * name once more past the cache, following the referrals, whose glue for the
+ * name goes to it too (harvest_glue()). Names within the limits only.
+ * @return YIELD when pushed, FAIL on a plan error, PRODUCE when there is nothing to do.
+ */
+static enum kr_layer_state resolve_ns_parent_side(struct kr_layer_ctx *ctx, struct kr_query *qry,
+						  struct iter_qry *st)
+{
+	if (qry->flags & KR_QF_NO_CACHE)
+		return KR_STATE_PRODUCE;   /* the first resolution followed the referrals already */
+	uint16_t type = (qry->flags & KR_QF_NO_IPV4) ? KR_TYPE_AAAA : KR_TYPE_A;
+	for (uint8_t i = 0; i < st->cut->ns_count && st->glueless < ITER_MAX_GLUELESS; ++i) {
+		struct iter_ns *ns = &st->cut->ns[i];
+		if (!ns->name || !ns->flags || (ns->flags & ITER_NS_PARENT_SIDE) ||
+		    kr_dname_in(ns->name, st->cut->zone) ||
+		    kr_rplan_satisfies(qry, ns->name, KR_CLASS_IN, KR_TYPE_A) ||
+		    kr_rplan_satisfies(qry, ns->name, KR_CLASS_IN, KR_TYPE_AAAA))
+			continue;
+		ns->flags |= ITER_NS_PARENT_SIDE;
+		++st->glueless;
+		return push_ns_query(ctx, qry, ns, type, KR_QF_NO_CACHE, ", past the cache");
+	}
+	return KR_STATE_PRODUCE;
+}
+
 /**
  * Push an A or AAAA sub-query for an NS name of the cut that has no usable
- * address, within the limits.
+ * address, within the limits; when every name was resolved and nothing works,
+ * resolve_ns_parent_side().
  * @return YIELD when pushed, FAIL on a plan error, PRODUCE when there is nothing to resolve.
  */
 static enum kr_layer_state resolve_ns(struct kr_layer_ctx *ctx, struct kr_query *qry, struct iter_qry *st)
 {
-	struct kr_request *req = ctx->req;
 	if (query_depth(qry) >= ITER_MAX_DEPTH)
 		return KR_STATE_PRODUCE;
 	static const uint16_t types[2] = { KR_TYPE_A, KR_TYPE_AAAA };
@@ -315,20 +361,10 @@ static enum kr_layer_state resolve_ns(struct kr_layer_ctx *ctx, struct kr_query 
 				++st->glueless;
 			}
 			ns->flags |= flags[t];
-			struct kr_query *sub = kr_rplan_push(&req->rplan, qry, ns->name, KR_CLASS_IN, types[t]);
-			if (!sub)
-				return KR_STATE_FAIL;
-			struct iter_qry *sst = qry_state(req, sub, ctx->plugin, true);
-			if (!sst)
-				return KR_STATE_FAIL;
-			sst->ns_target = ns;
-			char name[KR_DNAME_MAXTEXT];
-			kr_dname_to_str(name, sizeof(name), ns->name);
-			log_q(req, qry, "resolving the address of NS %s (%s)", name, t ? "AAAA" : "A");
-			return KR_STATE_YIELD;
+			return push_ns_query(ctx, qry, ns, types[t], 0, "");
 		}
 	}
-	return KR_STATE_PRODUCE;
+	return resolve_ns_parent_side(ctx, qry, st);
 }
 
 enum kr_layer_state iterate_produce(struct kr_layer_ctx *ctx, kr_pkt_t *pkt)
@@ -479,6 +515,27 @@ static void harvest(struct iter_ns *ns, const kr_pkt_t *pkt)
 	}
 }
 
+/**
+ * An NS-address sub-query met a referral that carries glue for the very name
+ * it resolves: the parent-side addresses go to the NS entry too, beside what
+ * the child will answer (the child's own data may be the broken one).
+ */
+static void harvest_glue(struct iter_ns *target, const struct iter_cut *cut)
+{
+	for (uint8_t i = 0; i < cut->ns_count; ++i) {
+		const struct iter_ns *ns = &cut->ns[i];
+		if (!ns->name || !kr_dname_eq(ns->name, target->name))
+			continue;
+		for (uint8_t j = 0; j < ns->addr_count && target->addr_count < ITER_NS_ADDRS; ++j) {
+			bool dup = false;
+			for (uint8_t k = 0; k < target->addr_count && !dup; ++k)
+				dup = iter_addr_eq(&target->addr[k], &ns->addr[j]);
+			if (!dup)
+				target->addr[target->addr_count++] = ns->addr[j];
+		}
+	}
+}
+
 /** The server that answered is lame for the zone: avoid it, try another. */
 static enum kr_layer_state lame(struct kr_layer_ctx *ctx, struct kr_query *qry, struct iter_qry *st,
 				const char *why)
@@ -514,6 +571,8 @@ static enum kr_layer_state follow_referral(struct kr_layer_ctx *ctx, struct kr_q
 		      iter_cut_addr_count(cut));
 	}
 	st->cut = cut_remember(req, ctx->plugin, cut);
+	if (st->ns_target)
+		harvest_glue(st->ns_target, st->cut);
 	st->failed_count = 0;
 	st->glueless = 0;
 	st->sent = false;
