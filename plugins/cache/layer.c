@@ -10,6 +10,7 @@
  *          outcome that the later layers (validate) set on each sub-query.
  */
 #include <string.h>
+#include <strings.h>
 #include "plugins/cache/cache-impl.h"
 
 #define MAX_GROUPS 64       /* RR sets taken from one reply */
@@ -357,6 +358,7 @@ struct group {
 struct pending {
 	struct cache_write w[CACHE_BATCH_MAX];
 	struct kr_query *qry[CACHE_BATCH_MAX];
+	const kr_rrset_t *dname[CACHE_BATCH_MAX];   /**< a CNAME's DNAME (synthesized from it), or NULL */
 	unsigned count;
 };
 
@@ -455,6 +457,7 @@ static void remember(struct cache *c, struct pending *p, struct kr_query *qry, s
 	if (p->count == CACHE_BATCH_MAX || g->rr.rrs.count == 0)
 		return;
 	kr_rdataset_sort(&g->rr.rrs);
+	p->dname[p->count] = dname ? &dname->rr : NULL;
 	if (!dname) {
 		if (cache_write_rrset(c, &p->w[p->count], &g->rr, g->sigs.rrs.count ? &g->sigs : NULL,
 				      rank, now, mm) == 0)
@@ -481,15 +484,60 @@ static void remember(struct cache *c, struct pending *p, struct kr_query *qry, s
 		p->qry[p->count++] = qry;
 }
 
-/** The answer's DNAME that a CNAME owned by name was synthesized from, or NULL. */
-static struct group *dname_of(struct group *g, int n, const uint8_t *name, const uint8_t *zone)
+/** The single RDATA of rr as a name, or NULL. */
+static const uint8_t *rdata_name(const kr_rrset_t *rr)
+{
+	const struct kr_rdata *rd = kr_rdataset_first(&rr->rrs);
+	if (rr->rrs.count != 1 || kr_dname_check(rd->data, rd->len) != (int)rd->len)
+		return NULL;
+	return rd->data;
+}
+
+/** Is the CNAME cname exactly the substitution of the DNAME dname (RFC 6672 2.2)? */
+static bool dname_synthesized(const kr_rrset_t *cname, const kr_rrset_t *dname)
+{
+	const uint8_t *target = rdata_name(cname), *dtarget = rdata_name(dname);
+	if (!target || !dtarget)
+		return false;
+	int keep = kr_dname_labels(cname->owner) - kr_dname_labels(dname->owner);
+	if (keep <= 0 || kr_dname_labels(target) != keep + kr_dname_labels(dtarget))
+		return false;
+	const uint8_t *o = cname->owner, *t = target;
+	for (int i = 0; i < keep; ++i, o += *o + 1, t += *t + 1)
+		if (*o != *t || strncasecmp((const char *)o + 1, (const char *)t + 1, *o) != 0)
+			return false;
+	return kr_dname_eq(t, dtarget);
+}
+
+/** The answer's DNAME that the CNAME g was synthesized from, or NULL. */
+static struct group *dname_of(struct group *g, int n, const struct group *cname, const uint8_t *zone)
 {
 	for (int i = 0; i < n; ++i)
 		if (g[i].section == KR_SECTION_ANSWER && g[i].rr.type == KR_TYPE_DNAME &&
-		    g[i].rr.rrs.count == 1 && kr_dname_in(name, g[i].rr.owner) &&
-		    !kr_dname_eq(name, g[i].rr.owner) && (!zone || kr_dname_in(g[i].rr.owner, zone)))
+		    (!zone || kr_dname_in(g[i].rr.owner, zone)) && dname_synthesized(&cname->rr, &g[i].rr))
 			return &g[i];
 	return NULL;
+}
+
+/**
+ * A CNAME synthesized from a DNAME has no signature of its own: it is as
+ * validated as its DNAME, which validate stored with the SECURE rank when it
+ * verified it (RFC 6672 5.3.3). @return SECURE or 0.
+ */
+static uint8_t dname_rank(struct cache *c, struct kr_request *req, const kr_rrset_t *dname, uint32_t now)
+{
+	struct cache_set sets[4];
+	struct cache_entry_hdr h;
+	int n = cache_peek(c, NULL, req->pool, dname->owner, KR_TYPE_DNAME, CACHE_KIND_RR, 0, now,
+			   CACHE_PEEK_ALL, sets, 4, &h);
+	if (n <= 0 || !(h.rank & KR_RANK_SECURE))
+		return 0;
+	for (int i = 0; i < n; ++i)
+		if (sets[i].rr.type == KR_TYPE_DNAME) {
+			const uint8_t *a = rdata_name(&sets[i].rr), *b = rdata_name(dname);
+			return a && b && kr_dname_eq(a, b) ? KR_RANK_SECURE : 0;
+		}
+	return 0;
 }
 
 /** Is name the target of an NS record among the groups? */
@@ -563,8 +611,10 @@ static void remember_negative(struct cache *c, struct pending *p, struct kr_quer
 	}
 	ttl = cache_ttl_clamp(ttl, c->min_ttl, c->max_ttl);
 	if (write_make(&p->w[p->count], name, nx ? 0 : type, nx ? CACHE_KIND_NXDOMAIN : CACHE_KIND_NODATA,
-		       sets, ns, rank, nx ? KR_RCODE_NXDOMAIN : KR_RCODE_NOERROR, ttl, now, mm) == 0)
+		       sets, ns, rank, nx ? KR_RCODE_NXDOMAIN : KR_RCODE_NOERROR, ttl, now, mm) == 0) {
+		p->dname[p->count] = NULL;
 		p->qry[p->count++] = qry;
+	}
 }
 
 enum kr_layer_state cache_consume(struct cache *c, struct kr_layer_ctx *ctx, kr_pkt_t *pkt)
@@ -635,7 +685,7 @@ enum kr_layer_state cache_consume(struct cache *c, struct kr_layer_ctx *ctx, kr_
 				continue;
 			if (gi->rr.type == qtype && kr_dname_eq(owner, end))
 				has_answer = true;
-			struct group *dn = gi->rr.type == KR_TYPE_CNAME ? dname_of(g, n, owner, zone) : NULL;
+			struct group *dn = gi->rr.type == KR_TYPE_CNAME ? dname_of(g, n, gi, zone) : NULL;
 			remember(c, p, qry, gi, dn, aa ? KR_RANK_AUTH_ANSWER : KR_RANK_ANSWER, now, mm);
 		} else if (gi->section == KR_SECTION_AUTHORITY) {
 			if (gi->rr.type == KR_TYPE_SOA && in_zone)
@@ -686,10 +736,13 @@ enum kr_layer_state cache_finish(struct cache *c, struct kr_layer_ctx *ctx)
 			rank |= KR_RANK_BOGUS;
 		else if (f & KR_QF_DNSSEC_INSECURE)
 			rank |= KR_RANK_INSECURE;
+		else if (p->dname[i])
+			rank |= dname_rank(c, ctx->req, p->dname[i], cache_now());
 		p->w[i].hdr.rank = rank;
 		cache_entry_set_rank(p->w[i].val, rank);
 		p->w[kept] = p->w[i];
 		p->qry[kept] = p->qry[i];
+		p->dname[kept] = p->dname[i];
 		++kept;
 	}
 	if (kept)

@@ -112,17 +112,6 @@ static const char *rcode_why(uint16_t rcode)
 	}
 }
 
-/** Is an SOA for a zone at or below zone, above or at name, in the authority section? */
-static bool has_soa(const kr_pkt_t *pkt, const uint8_t *zone, const uint8_t *name)
-{
-	for (uint16_t i = 0; i < kr_pkt_count(pkt, KR_SECTION_AUTHORITY); ++i) {
-		const kr_rrset_t *rr = kr_pkt_rr(pkt, KR_SECTION_AUTHORITY, i);
-		if (rr->type == KR_TYPE_SOA && kr_dname_in(rr->owner, zone) && kr_dname_in(name, rr->owner))
-			return true;
-	}
-	return false;
-}
-
 /** Walk state over the answer section. */
 struct walk {
 	const kr_pkt_t *pkt;
@@ -233,6 +222,18 @@ static kr_rrset_t *synth_cname(const uint8_t *owner, const uint8_t *target, uint
 	return rr;
 }
 
+/** Is a CNAME owner → target in the answer section? */
+static bool has_cname(const kr_pkt_t *pkt, const uint8_t *owner, const uint8_t *target)
+{
+	for (uint16_t i = 0; i < kr_pkt_count(pkt, KR_SECTION_ANSWER); ++i) {
+		const kr_rrset_t *rr = kr_pkt_rr(pkt, KR_SECTION_ANSWER, i);
+		const uint8_t *t = rr->type == KR_TYPE_CNAME ? rdata_name(rr) : NULL;
+		if (t && kr_dname_eq(rr->owner, owner) && kr_dname_eq(t, target))
+			return true;
+	}
+	return false;
+}
+
 /**
  * The chain's records for the client's answer, in packet order; DNAMEs whose
  * CNAME was missing or wrong are followed by a synthesized one.
@@ -254,10 +255,9 @@ static int chain_collect(const kr_pkt_t *pkt, const uint8_t *qname, kr_mm_t *mm,
 		uint8_t synth[KR_DNAME_MAXLEN];
 		if (iter_dname_subst(cur, rr->owner, rdata_name(rr), synth) < 0)
 			continue;
-		/* A matching CNAME right after the DNAME is taken from the server. */
-		const kr_rrset_t *nx = i + 1 < an ? kr_pkt_rr(pkt, KR_SECTION_ANSWER, i + 1) : NULL;
-		if (nx && nx->type == KR_TYPE_CNAME && kr_dname_eq(nx->owner, cur) &&
-		    kr_dname_eq(rdata_name(nx), synth))
+		/* The server's CNAME matching the substitution, wherever it stands
+		 * (RRSIGs may come between), is taken rather than a synthesized one. */
+		if (has_cname(pkt, cur, synth))
 			continue;
 		kr_rrset_t *cn = synth_cname(cur, synth, rr->ttl, mm);
 		if (!cn)
@@ -308,8 +308,13 @@ int iter_classify(kr_pkt_t *pkt, const uint8_t *zone, const uint8_t *qname, uint
 	} else if (w.data || w.overflow) {
 		res->verdict = ITER_ANSWER;
 	} else if (w.links) {
-		/* The chain ends in the zone without data: negative there, or delegated further. */
-		if (res->rcode == KR_RCODE_NXDOMAIN || has_soa(pkt, zone, w.cur)) {
+		/*
+		 * The chain ends in the zone without data. NXDOMAIN speaks of its last
+		 * name (RFC 6604): final. A NOERROR reply may be a server that did not
+		 * chase the chain (or a NODATA whose proof is for another name): the
+		 * target is asked by itself, as a delegated target would be.
+		 */
+		if (res->rcode == KR_RCODE_NXDOMAIN) {
 			res->verdict = ITER_ANSWER;
 			negative = true;
 		} else {

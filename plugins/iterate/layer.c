@@ -622,9 +622,8 @@ static enum kr_layer_state consume_minimised(struct kr_layer_ctx *ctx, struct kr
 	case ITER_REFERRAL:
 		return follow_referral(ctx, qry, st, pkt, res);
 	case ITER_ANSWER:
-	case ITER_NODATA:
 		if (res->links == 0) {
-			/* The name exists in this zone: one label deeper. */
+			/* NS at the name: a zone the same server serves too. One label deeper. */
 			st->min.known_labels = (uint8_t)kr_dname_labels(st->asked);
 			st->sent = false;
 			return KR_STATE_PRODUCE;
@@ -635,6 +634,19 @@ static enum kr_layer_state consume_minimised(struct kr_layer_ctx *ctx, struct kr
 		st->min.off = true;
 		st->sent = false;
 		log_q(ctx->req, qry, "alias on the way, asking the full name");
+		return KR_STATE_PRODUCE;
+	case ITER_NODATA:
+		/*
+		 * No zone cut at the name: this server holds the rest of the name, or
+		 * refers to a cut deeper down when asked. Ask it the full name now (as
+		 * Knot Resolver does) rather than one label at a time (RFC 9156 step 6):
+		 * empty non-terminals and DNAMEs cost no query per label; the price is
+		 * that a server of a cut below an empty non-terminal sees the labels
+		 * under it.
+		 */
+		st->min.off = true;
+		st->sent = false;
+		log_q(ctx->req, qry, "NODATA for a minimised name, asking the full name");
 		return KR_STATE_PRODUCE;
 	case ITER_NXDOMAIN:
 		/*

@@ -3,6 +3,8 @@
 Servers on loopback. The operator's root hints are asked even on 127.0.0.0/8
 (a root server local to the resolver, RFC 8806), while a referral's glue that
 points at loopback is not followed unless option('ALLOW_LOCAL', true).
+The same small root shows what a minimised query that meets no zone cut
+(NODATA) leads to: the full name, not one label at a time.
 """
 import dns.rcode
 import dns.rdatatype
@@ -19,7 +21,7 @@ def local_servers():
     """A root zone on LOCAL_ROOT delegating `there.` to a server on LOOP_CHILD."""
     root = fakenet.Zone('.', fakenet._zone_text('.', 'a.root-servers.net.', [
         '. NS a.root-servers.net.', 'a.root-servers.net. A ' + LOCAL_ROOT,
-        'www.here A 198.18.77.1',
+        'www.here A 198.18.77.1', 'a.b.c.here A 198.18.77.3',
         'there NS ns.there.', 'ns.there A ' + LOOP_CHILD,
     ]))
     child = fakenet.Zone('there.', fakenet._zone_text('there.', 'ns.there.', [
@@ -69,3 +71,15 @@ def test_loopback_glue_followed_when_allowed(kresd, local_servers):
     q, r = k.query('www.there.', 'A')
     assert r.rcode() == dns.rcode.NOERROR, r.to_text()
     assert addresses(r) == ['198.18.77.2']
+
+
+def test_minimised_nodata_asks_full_name(kresd, local_servers):
+    """here. is an empty non-terminal of the root zone: after its NODATA, the full name."""
+    k = local_kresd(kresd, False)
+    root = local_servers[0]
+    start = len(root.log)
+    q, r = k.query('a.b.c.here.', 'A')
+    assert r.rcode() == dns.rcode.NOERROR, r.to_text()
+    assert addresses(r) == ['198.18.77.3']
+    asked = [(e[2].lower(), dns.rdatatype.to_text(e[3])) for e in root.log[start:]]
+    assert asked == [('here.', 'NS'), ('a.b.c.here.', 'A')], asked
