@@ -190,6 +190,18 @@ static bool cut_learned(struct kr_request *req, const struct kr_plugin *plugin, 
 	return false;
 }
 
+/** Add the addresses of src that dst lacks (within the limit). */
+static void ns_merge_addrs(struct iter_ns *dst, const struct iter_ns *src)
+{
+	for (uint8_t k = 0; k < src->addr_count && dst->addr_count < ITER_NS_ADDRS; ++k) {
+		bool dup = false;
+		for (uint8_t m = 0; m < dst->addr_count && !dup; ++m)
+			dup = iter_addr_eq(&dst->addr[m], &src->addr[k]);
+		if (!dup)
+			dst->addr[dst->addr_count++] = src->addr[k];
+	}
+}
+
 /** Add the names and addresses of src that dst lacks (within the limits). */
 static void cut_merge(struct iter_cut *dst, const struct iter_cut *src)
 {
@@ -206,13 +218,7 @@ static void cut_merge(struct iter_cut *dst, const struct iter_cut *src)
 			memset(d, 0, sizeof(*d));
 			d->name = s->name;
 		}
-		for (uint8_t k = 0; k < s->addr_count && d->addr_count < ITER_NS_ADDRS; ++k) {
-			bool dup = false;
-			for (uint8_t m = 0; m < d->addr_count && !dup; ++m)
-				dup = iter_addr_eq(&d->addr[m], &s->addr[k]);
-			if (!dup)
-				d->addr[d->addr_count++] = s->addr[k];
-		}
+		ns_merge_addrs(d, s);
 	}
 }
 
@@ -526,13 +532,7 @@ static void harvest_glue(struct iter_ns *target, const struct iter_cut *cut)
 		const struct iter_ns *ns = &cut->ns[i];
 		if (!ns->name || !kr_dname_eq(ns->name, target->name))
 			continue;
-		for (uint8_t j = 0; j < ns->addr_count && target->addr_count < ITER_NS_ADDRS; ++j) {
-			bool dup = false;
-			for (uint8_t k = 0; k < target->addr_count && !dup; ++k)
-				dup = iter_addr_eq(&target->addr[k], &ns->addr[j]);
-			if (!dup)
-				target->addr[target->addr_count++] = ns->addr[j];
-		}
+		ns_merge_addrs(target, ns);
 	}
 }
 
