@@ -820,7 +820,21 @@ static int64_t entry_del(struct cache_db *db, DB_TXN *txn, const uint8_t *key, s
 }
 
 /** Store one write in txn under the rank rule. @return 1 stored, 0 kept the old, or a BDB error. */
-static int put_one(struct cache_db *db, DB_TXN *txn, const struct cache_write *w, uint32_t now,
+/**
+ * w replaces the fresh entry old: an NS set of the same standing (each rank
+ * would replace the other) keeps old's expiry when that comes sooner.
+ */
+static void ns_keep_expiry(struct cache_write *w, const struct cache_entry_hdr *old, uint32_t now)
+{
+	if (w->hdr.kind != CACHE_KIND_RR || cache_key_type(w->key, w->klen) != KR_TYPE_NS ||
+	    !kr_cache_rank_replaces(old->rank, w->hdr.rank) || old->expire >= w->hdr.expire)
+		return;
+	w->hdr.expire = old->expire;
+	w->hdr.ttl = old->expire - now;
+	cache_entry_set_expire(w->val, old->expire, now);
+}
+
+static int put_one(struct cache_db *db, DB_TXN *txn, struct cache_write *w, uint32_t now,
 		   int64_t *delta)
 {
 	DBT k = { .data = (void *)w->key, .size = w->klen };
@@ -828,9 +842,11 @@ static int put_one(struct cache_db *db, DB_TXN *txn, const struct cache_write *w
 	int ret = db->rr->get(db->rr, txn, &k, &d, DB_RMW);
 	if (ret == 0) {
 		struct cache_entry_hdr old;
-		if (cache_entry_header(db->scratch, d.size, &old) == 0 && old.expire > now &&
-		    !kr_cache_rank_replaces(w->hdr.rank, old.rank))
+		bool fresh = cache_entry_header(db->scratch, d.size, &old) == 0 && old.expire > now;
+		if (fresh && !kr_cache_rank_replaces(w->hdr.rank, old.rank))
 			return 0;
+		if (fresh)
+			ns_keep_expiry(w, &old, now);
 		int64_t cost = entry_del(db, txn, w->key, w->klen);
 		if (cost < 0)
 			return (int)cost;
@@ -854,7 +870,7 @@ static int put_one(struct cache_db *db, DB_TXN *txn, const struct cache_write *w
 	return 1;
 }
 
-static int put_impl(struct cache *c, const struct cache_write *w, unsigned count, uint32_t now)
+static int put_impl(struct cache *c, struct cache_write *w, unsigned count, uint32_t now)
 {
 	/* What this process stored (or read) recently, unchanged and fresh for
 	 * at least half of the new TTL, is not written again: the NS set and glue
@@ -1327,7 +1343,7 @@ int64_t cache_usage(struct cache *c)
 	return GUARDED_RETRY(c, usage_impl(c));
 }
 
-int cache_put(struct cache *c, const struct cache_write *w, unsigned count, uint32_t now)
+int cache_put(struct cache *c, struct cache_write *w, unsigned count, uint32_t now)
 {
 	return (int)GUARDED_RETRY(c, put_impl(c, w, count, now));
 }

@@ -58,6 +58,8 @@ int cache_key_make(uint8_t *dst, const uint8_t *name, uint16_t type, uint8_t kin
  * @return 0 or KR_EMALF.
  */
 int cache_key_parse(const uint8_t *key, size_t len, uint8_t *name, uint16_t *type, uint8_t *kind);
+/** The type of a key made by cache_key_make() (0 when it is too short). */
+uint16_t cache_key_type(const uint8_t *key, size_t len);
 
 /* --- the NSEC and NSEC3 namespaces (key.c) ---
  * NSEC:  'N' + cache_key_name(zone) + 0x00 + the owner's labels below the zone
@@ -121,6 +123,8 @@ uint8_t *cache_entry_encode(const struct cache_entry_hdr *h, const struct cache_
 			    unsigned nsets, kr_mm_t *mm, size_t *len);
 /** Change the rank in an encoded entry. */
 void cache_entry_set_rank(uint8_t *val, uint8_t rank);
+/** Change the expiry (and the TTL at insertion, expire - now) in an encoded entry. */
+void cache_entry_set_expire(uint8_t *val, uint32_t expire, uint32_t now);
 /**
  * Read an entry's header. @return 0 or KR_EMALF (too short).
  */
@@ -301,19 +305,23 @@ int cache_get(struct cache *c, const uint8_t *key, size_t klen, kr_mm_t *mm,
 struct cache_write {
 	uint8_t key[CACHE_KEY_MAX];
 	uint16_t klen;
-	const uint8_t *val;
+	uint8_t *val;       /**< writable: cache_put() may lower the expiry of an NS set */
 	size_t vlen;
 	struct cache_entry_hdr hdr;
 };
 
 /**
  * Store entries in one transaction; each is skipped when fresh data of a
- * higher rank holds its key (rank rule). Evicts when over the size bound.
+ * higher rank holds its key (rank rule). An NS set replacing a fresh one of
+ * the same standing keeps the old expiry (w's val and hdr are changed), so a
+ * child that keeps answering cannot outlive its delegation (ghost domain
+ * names, CVE-2012-1033): only the parent's referral renews it once it expired,
+ * or data of a higher rank. Evicts when over the size bound.
  * An entry this process's front holds unchanged (cache_front_holds()) is
  * not written again and counts as stored.
  * @return number stored, or -EIO/-ENOMEM.
  */
-int cache_put(struct cache *c, const struct cache_write *w, unsigned count, uint32_t now);
+int cache_put(struct cache *c, struct cache_write *w, unsigned count, uint32_t now);
 
 /**
  * Add w, ranked by its writer, to the writes req stores when it finishes (in
@@ -380,6 +388,7 @@ struct cache_pending {
 	struct cache_write w[CACHE_BATCH_MAX];
 	struct kr_query *qry[CACHE_BATCH_MAX];
 	bool secure_only[CACHE_BATCH_MAX];   /**< stored (SECURE) only when validate proved qry secure */
+	const kr_rrset_t *dname[CACHE_BATCH_MAX];   /**< a CNAME's DNAME (synthesized from it), or NULL */
 	unsigned count;
 	bool stored;   /**< finished: later writes go to the storage at once */
 };
@@ -388,6 +397,7 @@ struct cache_pending {
 static inline void cache_pending_keep(struct cache_pending *p, struct kr_query *qry, bool secure_only)
 {
 	p->qry[p->count] = qry;
+	p->dname[p->count] = NULL;
 	p->secure_only[p->count++] = secure_only;
 }
 

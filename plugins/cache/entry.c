@@ -151,3 +151,10 @@ void cache_entry_set_rank(uint8_t *val, uint8_t rank)
 {
 	val[8] = rank;
 }
+
+void cache_entry_set_expire(uint8_t *val, uint32_t expire, uint32_t now)
+{
+	uint32_t ttl = expire > now ? expire - now : 0;
+	memcpy(val, &expire, 4);
+	memcpy(val + 4, &ttl, 4);
+}

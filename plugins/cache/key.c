@@ -36,6 +36,11 @@ int cache_key_make(uint8_t *dst, const uint8_t *name, uint16_t type, uint8_t kin
 	return len;
 }
 
+uint16_t cache_key_type(const uint8_t *key, size_t len)
+{
+	return len < 4 ? 0 : (uint16_t)(key[len - 3] << 8 | key[len - 2]);
+}
+
 int cache_key_parse(const uint8_t *key, size_t len, uint8_t *name, uint16_t *type, uint8_t *kind)
 {
 	/* Labels as they are in the key (root first), then reversed into name. */

@@ -10,6 +10,7 @@
  *          outcome that the later layers (validate) set on each sub-query.
  */
 #include <string.h>
+#include <strings.h>
 #include "plugins/cache/cache-impl.h"
 
 #define MAX_GROUPS 64       /* RR sets taken from one reply */
@@ -460,6 +461,7 @@ int cache_defer_write(struct cache *c, struct kr_request *req, const struct cach
 	p->w[i] = *w;
 	p->qry[i] = NULL;
 	p->secure_only[i] = false;
+	p->dname[i] = NULL;
 	return 0;
 }
 
@@ -525,19 +527,73 @@ static void remember(struct cache *c, struct cache_pending *p, struct kr_query *
 	}
 	ttl = cache_ttl_clamp(ttl, c->min_ttl, c->max_ttl);
 	if (write_make(&p->w[p->count], g->rr.owner, KR_TYPE_CNAME, CACHE_KIND_RR, sets, n, rank, 0,
-		       ttl, now, mm) == 0)
+		       ttl, now, mm) == 0) {
 		cache_pending_keep(p, qry, false);
+		p->dname[p->count - 1] = &dname->rr;
+	}
 }
 
-/** The answer's DNAME that a CNAME owned by name was synthesized from, or NULL. */
-static struct cache_group *dname_of(struct cache_group *g, int n, const uint8_t *name, const uint8_t *zone)
+/** The single RDATA of rr as a name, or NULL. */
+static const uint8_t *rdata_name(const kr_rrset_t *rr)
+{
+	const struct kr_rdata *rd = kr_rdataset_first(&rr->rrs);
+	if (rr->rrs.count != 1 || kr_dname_check(rd->data, rd->len) != (int)rd->len)
+		return NULL;
+	return rd->data;
+}
+
+/** Is the CNAME cname exactly the substitution of the DNAME dname (RFC 6672 2.2)? */
+static bool dname_synthesized(const kr_rrset_t *cname, const kr_rrset_t *dname)
+{
+	const uint8_t *target = rdata_name(cname), *dtarget = rdata_name(dname);
+	if (!target || !dtarget)
+		return false;
+	int keep = kr_dname_labels(cname->owner) - kr_dname_labels(dname->owner);
+	if (keep <= 0 || kr_dname_labels(target) != keep + kr_dname_labels(dtarget))
+		return false;
+	const uint8_t *o = cname->owner, *t = target;
+	for (int i = 0; i < keep; ++i, o += *o + 1, t += *t + 1)
+		if (*o != *t || strncasecmp((const char *)o + 1, (const char *)t + 1, *o) != 0)
+			return false;
+	return kr_dname_eq(t, dtarget);
+}
+
+/** The answer's DNAME that the CNAME g was synthesized from, or NULL. */
+static struct cache_group *dname_of(struct cache_group *g, int n, const struct cache_group *cname, const uint8_t *zone)
 {
 	for (int i = 0; i < n; ++i)
 		if (g[i].section == KR_SECTION_ANSWER && g[i].rr.type == KR_TYPE_DNAME &&
-		    g[i].rr.rrs.count == 1 && kr_dname_in(name, g[i].rr.owner) &&
-		    !kr_dname_eq(name, g[i].rr.owner) && (!zone || kr_dname_in(g[i].rr.owner, zone)))
+		    (!zone || kr_dname_in(g[i].rr.owner, zone)) && dname_synthesized(&cname->rr, &g[i].rr))
 			return &g[i];
 	return NULL;
+}
+
+/**
+ * A CNAME synthesized from a DNAME has no signature of its own: it is as
+ * validated as its DNAME, which validate stored with the SECURE rank when it
+ * verified it (RFC 6672 5.3.3). @return SECURE or 0.
+ */
+static uint8_t dname_rank(struct cache *c, struct kr_request *req, const struct cache_pending *p,
+			  const kr_rrset_t *dname, uint32_t now)
+{
+	/* Stored by validate in this request: among the writes ranked by their writer. */
+	uint8_t key[CACHE_KEY_MAX];
+	size_t klen = cache_key_make(key, dname->owner, KR_TYPE_DNAME, CACHE_KIND_RR);
+	for (unsigned i = 0; i < p->count; ++i)
+		if (!p->qry[i] && p->w[i].klen == klen && memcmp(p->w[i].key, key, klen) == 0)
+			return p->w[i].hdr.rank & KR_RANK_SECURE;
+	struct cache_set sets[4];
+	struct cache_entry_hdr h;
+	int n = cache_peek(c, NULL, req->pool, dname->owner, KR_TYPE_DNAME, CACHE_KIND_RR, 0, now,
+			   CACHE_PEEK_ALL, sets, 4, &h);
+	if (n <= 0 || !(h.rank & KR_RANK_SECURE))
+		return 0;
+	for (int i = 0; i < n; ++i)
+		if (sets[i].rr.type == KR_TYPE_DNAME) {
+			const uint8_t *a = rdata_name(&sets[i].rr), *b = rdata_name(dname);
+			return a && b && kr_dname_eq(a, b) ? KR_RANK_SECURE : 0;
+		}
+	return 0;
 }
 
 /** Is name the target of an NS record among the groups? */
@@ -563,21 +619,36 @@ uint32_t cache_soa_minimum(const kr_rrset_t *soa)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-/** Remember the negative answer for (name, type): SOA and proofs with their RRSIGs. */
+/** The SOA of the authority section above name, or NULL. */
+static const kr_rrset_t *negative_soa(const struct cache_group *g, int n, const uint8_t *name)
+{
+	for (int i = 0; i < n; ++i)
+		if (g[i].section == KR_SECTION_AUTHORITY && g[i].rr.type == KR_TYPE_SOA &&
+		    kr_dname_in(name, g[i].rr.owner))
+			return &g[i].rr;
+	return NULL;
+}
+
+/**
+ * Remember the negative answer for (name, type): SOA and proofs with their
+ * RRSIGs, and the zone's NS set beside the SOA when the server gave it (the
+ * answer from the cache shows what the fresh one showed).
+ */
 static void remember_negative(struct cache *c, struct cache_pending *p, struct kr_query *qry,
 			      struct cache_group *g, int n, const uint8_t *name, uint16_t type,
 			      bool nx, uint8_t rank, uint32_t now, kr_mm_t *mm)
 {
 	struct cache_set sets[MAX_SETS];
 	unsigned ns = 0;
-	const kr_rrset_t *soa = NULL;
+	const kr_rrset_t *soa = negative_soa(g, n, name);
 	for (int i = 0; i < n; ++i) {
 		if (g[i].section != KR_SECTION_AUTHORITY)
 			continue;
 		uint16_t t = g[i].rr.type;
-		if (t == KR_TYPE_SOA && kr_dname_in(name, g[i].rr.owner))
-			soa = &g[i].rr;
-		else if (t != KR_TYPE_NSEC && t != KR_TYPE_NSEC3)
+		if (t != KR_TYPE_SOA && t != KR_TYPE_NSEC && t != KR_TYPE_NSEC3 &&
+		    !(t == KR_TYPE_NS && soa && kr_dname_eq(g[i].rr.owner, soa->owner)))
+			continue;
+		if (t == KR_TYPE_SOA && &g[i].rr != soa)
 			continue;
 		if (ns + 2 > MAX_SETS)
 			break;
@@ -667,7 +738,7 @@ enum kr_layer_state cache_consume(struct cache *c, struct kr_layer_ctx *ctx, kr_
 				continue;
 			if (gi->rr.type == qtype && kr_dname_eq(owner, end))
 				has_answer = true;
-			struct cache_group *dn = gi->rr.type == KR_TYPE_CNAME ? dname_of(g, n, owner, zone) : NULL;
+			struct cache_group *dn = gi->rr.type == KR_TYPE_CNAME ? dname_of(g, n, gi, zone) : NULL;
 			remember(c, p, qry, gi, dn, aa ? KR_RANK_AUTH_ANSWER : KR_RANK_ANSWER, now, mm);
 		} else if (gi->section == KR_SECTION_AUTHORITY) {
 			if (gi->rr.type == KR_TYPE_SOA && in_zone)
@@ -730,6 +801,7 @@ enum kr_layer_state cache_finish(struct cache *c, struct kr_layer_ctx *ctx)
 		if (!p->qry[i]) {   /* ranked by its writer (cache_defer_write) */
 			p->w[kept] = p->w[i];
 			p->secure_only[kept] = false;
+			p->dname[kept] = NULL;
 			p->qry[kept++] = NULL;
 			continue;
 		}
@@ -748,11 +820,14 @@ enum kr_layer_state cache_finish(struct cache *c, struct kr_layer_ctx *ctx)
 			rank |= KR_RANK_BOGUS;
 		else if (f & KR_QF_DNSSEC_INSECURE)
 			rank |= KR_RANK_INSECURE;
+		else if (p->dname[i])
+			rank |= dname_rank(c, ctx->req, p, p->dname[i], cache_now());
 		p->w[i].hdr.rank = rank;
-		cache_entry_set_rank((uint8_t *)p->w[i].val, rank);
+		cache_entry_set_rank(p->w[i].val, rank);
 		p->w[kept] = p->w[i];
 		p->qry[kept] = p->qry[i];
 		p->secure_only[kept] = p->secure_only[i];
+		p->dname[kept] = p->dname[i];
 		++kept;
 	}
 	if (kept)

@@ -80,6 +80,26 @@ static bool is_negative_proof(uint16_t type)
 	return type == KR_TYPE_SOA || type == KR_TYPE_NSEC || type == KR_TYPE_NSEC3 || type == KR_TYPE_RRSIG;
 }
 
+/** Is there an SOA owned by apex in the authority section? */
+static bool soa_at(const kr_pkt_t *pkt, const uint8_t *apex)
+{
+	for (uint16_t i = 0; i < kr_pkt_count(pkt, KR_SECTION_AUTHORITY); ++i) {
+		const kr_rrset_t *rr = kr_pkt_rr(pkt, KR_SECTION_AUTHORITY, i);
+		if (rr->type == KR_TYPE_SOA && kr_dname_eq(rr->owner, apex))
+			return true;
+	}
+	return false;
+}
+
+/**
+ * Does a negative answer keep this authority record? The SOA and the proofs,
+ * and the zone's own NS set beside its SOA, as the server gave it.
+ */
+static bool negative_keeps(const kr_pkt_t *pkt, const kr_rrset_t *rr)
+{
+	return is_negative_proof(rr->type) || (rr->type == KR_TYPE_NS && soa_at(pkt, rr->owner));
+}
+
 static const char *rcode_why(uint16_t rcode)
 {
 	switch (rcode) {
@@ -90,17 +110,6 @@ static const char *rcode_why(uint16_t rcode)
 	case KR_RCODE_NOTAUTH: return "NOTAUTH";
 	default: return "unexpected rcode";
 	}
-}
-
-/** Is an SOA for a zone at or below zone, above or at name, in the authority section? */
-static bool has_soa(const kr_pkt_t *pkt, const uint8_t *zone, const uint8_t *name)
-{
-	for (uint16_t i = 0; i < kr_pkt_count(pkt, KR_SECTION_AUTHORITY); ++i) {
-		const kr_rrset_t *rr = kr_pkt_rr(pkt, KR_SECTION_AUTHORITY, i);
-		if (rr->type == KR_TYPE_SOA && kr_dname_in(rr->owner, zone) && kr_dname_in(name, rr->owner))
-			return true;
-	}
-	return false;
 }
 
 /** Walk state over the answer section. */
@@ -213,6 +222,18 @@ static kr_rrset_t *synth_cname(const uint8_t *owner, const uint8_t *target, uint
 	return rr;
 }
 
+/** Is a CNAME owner → target in the answer section? */
+static bool has_cname(const kr_pkt_t *pkt, const uint8_t *owner, const uint8_t *target)
+{
+	for (uint16_t i = 0; i < kr_pkt_count(pkt, KR_SECTION_ANSWER); ++i) {
+		const kr_rrset_t *rr = kr_pkt_rr(pkt, KR_SECTION_ANSWER, i);
+		const uint8_t *t = rr->type == KR_TYPE_CNAME ? rdata_name(rr) : NULL;
+		if (t && kr_dname_eq(rr->owner, owner) && kr_dname_eq(t, target))
+			return true;
+	}
+	return false;
+}
+
 /**
  * The chain's records for the client's answer, in packet order; DNAMEs whose
  * CNAME was missing or wrong are followed by a synthesized one.
@@ -234,10 +255,9 @@ static int chain_collect(const kr_pkt_t *pkt, const uint8_t *qname, kr_mm_t *mm,
 		uint8_t synth[KR_DNAME_MAXLEN];
 		if (iter_dname_subst(cur, rr->owner, rdata_name(rr), synth) < 0)
 			continue;
-		/* A matching CNAME right after the DNAME is taken from the server. */
-		const kr_rrset_t *nx = i + 1 < an ? kr_pkt_rr(pkt, KR_SECTION_ANSWER, i + 1) : NULL;
-		if (nx && nx->type == KR_TYPE_CNAME && kr_dname_eq(nx->owner, cur) &&
-		    kr_dname_eq(rdata_name(nx), synth))
+		/* The server's CNAME matching the substitution, wherever it stands
+		 * (RRSIGs may come between), is taken rather than a synthesized one. */
+		if (has_cname(pkt, cur, synth))
 			continue;
 		kr_rrset_t *cn = synth_cname(cur, synth, rr->ttl, mm);
 		if (!cn)
@@ -288,8 +308,13 @@ int iter_classify(kr_pkt_t *pkt, const uint8_t *zone, const uint8_t *qname, uint
 	} else if (w.data || w.overflow) {
 		res->verdict = ITER_ANSWER;
 	} else if (w.links) {
-		/* The chain ends in the zone without data: negative there, or delegated further. */
-		if (res->rcode == KR_RCODE_NXDOMAIN || has_soa(pkt, zone, w.cur)) {
+		/*
+		 * The chain ends in the zone without data. NXDOMAIN speaks of its last
+		 * name (RFC 6604): final. A NOERROR reply may be a server that did not
+		 * chase the chain (or a NODATA whose proof is for another name): the
+		 * target is asked by itself, as a delegated target would be.
+		 */
+		if (res->rcode == KR_RCODE_NXDOMAIN) {
 			res->verdict = ITER_ANSWER;
 			negative = true;
 		} else {
@@ -333,7 +358,7 @@ int iter_classify(kr_pkt_t *pkt, const uint8_t *zone, const uint8_t *qname, uint
 	bool *akeep = keep + an;
 	for (uint16_t i = 0; i < ns; ++i) {
 		const kr_rrset_t *rr = kr_pkt_rr(pkt, KR_SECTION_AUTHORITY, i);
-		akeep[i] = kr_dname_in(rr->owner, zone) && (!negative || is_negative_proof(rr->type));
+		akeep[i] = kr_dname_in(rr->owner, zone) && (!negative || negative_keeps(pkt, rr));
 	}
 	section_compact(pkt, KR_SECTION_AUTHORITY, akeep);
 	for (int s = KR_SECTION_ANSWER; s <= KR_SECTION_AUTHORITY; ++s)

@@ -121,6 +121,7 @@ struct iter_cut *iter_cut_root(kr_mm_t *mm)
 	struct iter_cut *cut = kr_mm_calloc(mm, sizeof(*cut));
 	if (!cut || !(cut->zone = kr_dname_copy((const uint8_t *)"", mm)))
 		return NULL;
+	cut->configured = true;
 	/* Hints give addresses without names: spread them over nameless entries. */
 	for (int i = 0; i < n; ++i) {
 		struct iter_ns *ns = &cut->ns[i / ITER_NS_ADDRS];

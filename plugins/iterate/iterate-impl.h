@@ -93,6 +93,7 @@ enum iter_mode iter_mode_of(uint64_t qflags);
 enum iter_ns_flag {
 	ITER_NS_ASKED_A = 1 << 0,     /**< an A sub-query was made for the name */
 	ITER_NS_ASKED_AAAA = 1 << 1,  /**< an AAAA sub-query was made for the name */
+	ITER_NS_PARENT_SIDE = 1 << 2, /**< resolved again past the cache, taking the parent's glue */
 };
 
 /** An NS of a zone cut: its name and the addresses known for it. */
@@ -108,6 +109,7 @@ struct iter_cut {
 	uint8_t *zone;   /**< lower-cased; @note request pool */
 	struct iter_ns ns[ITER_MAX_NS];
 	uint8_t ns_count;
+	bool configured; /**< the operator's root hints: asked even on loopback (RFC 8806 local root) */
 };
 
 /**
@@ -202,7 +204,7 @@ struct iter_min {
 
 /**
  * The next name to ask for sname of stype, knowing the cut zone.
- * @param qtype  out: the type to ask (A for a minimised name, stype for the full name)
+ * @param qtype  out: the type to ask (NS for a minimised name, stype for the full name)
  * @return a suffix of sname (a pointer into it).
  */
 const uint8_t *iter_minimise_next(const struct iter_min *m, const uint8_t *sname, uint16_t stype,

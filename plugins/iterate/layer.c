@@ -127,10 +127,14 @@ static bool family_ok(const struct kr_query *qry, const union kr_sockaddr *sa)
 	return false;
 }
 
-/** Could the address be asked at all (family allowed, not local unless allowed)? */
-static bool addr_usable(const struct kr_query *qry, const union kr_sockaddr *sa)
+/**
+ * Could an address of cut be asked at all? Its family must be allowed, and it
+ * must not be local unless ALLOW_LOCAL is set or the operator configured it.
+ */
+static bool addr_usable(const struct kr_query *qry, const struct iter_cut *cut, const union kr_sockaddr *sa)
 {
-	return family_ok(qry, sa) && ((qry->flags & KR_QF_ALLOW_LOCAL) || !iter_addr_is_local(sa));
+	return family_ok(qry, sa) &&
+	       ((qry->flags & KR_QF_ALLOW_LOCAL) || cut->configured || !iter_addr_is_local(sa));
 }
 
 static uint64_t now_ms(void)
@@ -186,6 +190,18 @@ static bool cut_learned(struct kr_request *req, const struct kr_plugin *plugin, 
 	return false;
 }
 
+/** Add the addresses of src that dst lacks (within the limit). */
+static void ns_merge_addrs(struct iter_ns *dst, const struct iter_ns *src)
+{
+	for (uint8_t k = 0; k < src->addr_count && dst->addr_count < ITER_NS_ADDRS; ++k) {
+		bool dup = false;
+		for (uint8_t m = 0; m < dst->addr_count && !dup; ++m)
+			dup = iter_addr_eq(&dst->addr[m], &src->addr[k]);
+		if (!dup)
+			dst->addr[dst->addr_count++] = src->addr[k];
+	}
+}
+
 /** Add the names and addresses of src that dst lacks (within the limits). */
 static void cut_merge(struct iter_cut *dst, const struct iter_cut *src)
 {
@@ -202,13 +218,7 @@ static void cut_merge(struct iter_cut *dst, const struct iter_cut *src)
 			memset(d, 0, sizeof(*d));
 			d->name = s->name;
 		}
-		for (uint8_t k = 0; k < s->addr_count && d->addr_count < ITER_NS_ADDRS; ++k) {
-			bool dup = false;
-			for (uint8_t m = 0; m < d->addr_count && !dup; ++m)
-				dup = iter_addr_eq(&d->addr[m], &s->addr[k]);
-			if (!dup)
-				d->addr[d->addr_count++] = s->addr[k];
-		}
+		ns_merge_addrs(d, s);
 	}
 }
 
@@ -249,7 +259,7 @@ static int collect(const struct kr_query *qry, const struct iter_qry *st, union 
 		const struct iter_ns *ns = &st->cut->ns[i];
 		for (uint8_t j = 0; j < ns->addr_count && n < max; ++j) {
 			const union kr_sockaddr *sa = &ns->addr[j];
-			if (!addr_usable(qry, sa) || failed_has(st, sa))
+			if (!addr_usable(qry, st->cut, sa) || failed_has(st, sa))
 				continue;
 			bool dup = false;
 			for (int k = 0; k < n && !dup; ++k)
@@ -262,10 +272,10 @@ static int collect(const struct kr_query *qry, const struct iter_qry *st, union 
 }
 
 /** Does the NS entry have an address this sub-query may use (failed or not)? */
-static bool ns_has_usable(const struct kr_query *qry, const struct iter_ns *ns)
+static bool ns_has_usable(const struct kr_query *qry, const struct iter_cut *cut, const struct iter_ns *ns)
 {
 	for (uint8_t j = 0; j < ns->addr_count; ++j)
-		if (addr_usable(qry, &ns->addr[j]))
+		if (addr_usable(qry, cut, &ns->addr[j]))
 			return true;
 	return false;
 }
@@ -278,14 +288,60 @@ static int query_depth(const struct kr_query *qry)
 	return d;
 }
 
+/** Push a sub-query for the address (A or AAAA) of ns. @return YIELD, or FAIL on a plan error. */
+static enum kr_layer_state push_ns_query(struct kr_layer_ctx *ctx, struct kr_query *qry, struct iter_ns *ns,
+					 uint16_t type, uint64_t flags, const char *how)
+{
+	struct kr_request *req = ctx->req;
+	struct kr_query *sub = kr_rplan_push(&req->rplan, qry, ns->name, KR_CLASS_IN, type);
+	if (!sub)
+		return KR_STATE_FAIL;
+	sub->flags |= flags;
+	struct iter_qry *sst = qry_state(req, sub, ctx->plugin, true);
+	if (!sst)
+		return KR_STATE_FAIL;
+	sst->ns_target = ns;
+	char name[KR_DNAME_MAXTEXT];
+	kr_dname_to_str(name, sizeof(name), ns->name);
+	log_q(req, qry, "resolving the address of NS %s (%s)%s", name, type == KR_TYPE_AAAA ? "AAAA" : "A", how);
+	return KR_STATE_YIELD;
+}
+
+/**
+ * Every address found for the cut's names failed, but the child's own data
+ * for a name may be what is broken while its parent's glue works: resolve a
+ * name once more past the cache, following the referrals, whose glue for the
+ * name goes to it too (harvest_glue()). Names within the limits only.
+ * @return YIELD when pushed, FAIL on a plan error, PRODUCE when there is nothing to do.
+ */
+static enum kr_layer_state resolve_ns_parent_side(struct kr_layer_ctx *ctx, struct kr_query *qry,
+						  struct iter_qry *st)
+{
+	if (qry->flags & KR_QF_NO_CACHE)
+		return KR_STATE_PRODUCE;   /* the first resolution followed the referrals already */
+	uint16_t type = (qry->flags & KR_QF_NO_IPV4) ? KR_TYPE_AAAA : KR_TYPE_A;
+	for (uint8_t i = 0; i < st->cut->ns_count && st->glueless < ITER_MAX_GLUELESS; ++i) {
+		struct iter_ns *ns = &st->cut->ns[i];
+		if (!ns->name || !ns->flags || (ns->flags & ITER_NS_PARENT_SIDE) ||
+		    kr_dname_in(ns->name, st->cut->zone) ||
+		    kr_rplan_satisfies(qry, ns->name, KR_CLASS_IN, KR_TYPE_A) ||
+		    kr_rplan_satisfies(qry, ns->name, KR_CLASS_IN, KR_TYPE_AAAA))
+			continue;
+		ns->flags |= ITER_NS_PARENT_SIDE;
+		++st->glueless;
+		return push_ns_query(ctx, qry, ns, type, KR_QF_NO_CACHE, ", past the cache");
+	}
+	return KR_STATE_PRODUCE;
+}
+
 /**
  * Push an A or AAAA sub-query for an NS name of the cut that has no usable
- * address, within the limits.
+ * address, within the limits; when every name was resolved and nothing works,
+ * resolve_ns_parent_side().
  * @return YIELD when pushed, FAIL on a plan error, PRODUCE when there is nothing to resolve.
  */
 static enum kr_layer_state resolve_ns(struct kr_layer_ctx *ctx, struct kr_query *qry, struct iter_qry *st)
 {
-	struct kr_request *req = ctx->req;
 	if (query_depth(qry) >= ITER_MAX_DEPTH)
 		return KR_STATE_PRODUCE;
 	static const uint16_t types[2] = { KR_TYPE_A, KR_TYPE_AAAA };
@@ -295,7 +351,7 @@ static enum kr_layer_state resolve_ns(struct kr_layer_ctx *ctx, struct kr_query 
 			continue;
 		for (uint8_t i = 0; i < st->cut->ns_count; ++i) {
 			struct iter_ns *ns = &st->cut->ns[i];
-			if (!ns->name || (ns->flags & flags[t]) || ns_has_usable(qry, ns))
+			if (!ns->name || (ns->flags & flags[t]) || ns_has_usable(qry, st->cut, ns))
 				continue;
 			/* Below the cut itself: only glue could help, and it was missing or refused. */
 			if (kr_dname_in(ns->name, st->cut->zone))
@@ -311,20 +367,10 @@ static enum kr_layer_state resolve_ns(struct kr_layer_ctx *ctx, struct kr_query 
 				++st->glueless;
 			}
 			ns->flags |= flags[t];
-			struct kr_query *sub = kr_rplan_push(&req->rplan, qry, ns->name, KR_CLASS_IN, types[t]);
-			if (!sub)
-				return KR_STATE_FAIL;
-			struct iter_qry *sst = qry_state(req, sub, ctx->plugin, true);
-			if (!sst)
-				return KR_STATE_FAIL;
-			sst->ns_target = ns;
-			char name[KR_DNAME_MAXTEXT];
-			kr_dname_to_str(name, sizeof(name), ns->name);
-			log_q(req, qry, "resolving the address of NS %s (%s)", name, t ? "AAAA" : "A");
-			return KR_STATE_YIELD;
+			return push_ns_query(ctx, qry, ns, types[t], 0, "");
 		}
 	}
-	return KR_STATE_PRODUCE;
+	return resolve_ns_parent_side(ctx, qry, st);
 }
 
 enum kr_layer_state iterate_produce(struct kr_layer_ctx *ctx, kr_pkt_t *pkt)
@@ -443,8 +489,8 @@ enum kr_layer_state iterate_checkout(struct kr_layer_ctx *ctx, kr_pkt_t *pkt, co
 		memcpy(&sa, d, sizeof(struct sockaddr_in6));
 	else
 		return ctx->state;
-	if (!(qry->flags & KR_QF_ALLOW_LOCAL) && iter_addr_is_local(&sa))
-		return KR_STATE_FAIL;   /* never query loopback unless allowed */
+	if (!addr_usable(qry, st->cut, &sa))
+		return KR_STATE_FAIL;   /* never query loopback unless allowed or configured */
 	uint64_t now = now_ms();
 	if (st->sent) {
 		/* The transport moved on: the previous attempt failed (timeout or error). */
@@ -472,6 +518,21 @@ static void harvest(struct iter_ns *ns, const kr_pkt_t *pkt)
 		for (struct kr_rdata *rd = kr_rdataset_first(&rr->rrs); rd; rd = kr_rdataset_next(&rr->rrs, rd))
 			if (rd->len == (rr->type == KR_TYPE_A ? 4 : 16))
 				iter_ns_add_addr(ns, rd->data, rd->len);
+	}
+}
+
+/**
+ * An NS-address sub-query met a referral that carries glue for the very name
+ * it resolves: the parent-side addresses go to the NS entry too, beside what
+ * the child will answer (the child's own data may be the broken one).
+ */
+static void harvest_glue(struct iter_ns *target, const struct iter_cut *cut)
+{
+	for (uint8_t i = 0; i < cut->ns_count; ++i) {
+		const struct iter_ns *ns = &cut->ns[i];
+		if (!ns->name || !kr_dname_eq(ns->name, target->name))
+			continue;
+		ns_merge_addrs(target, ns);
 	}
 }
 
@@ -510,6 +571,8 @@ static enum kr_layer_state follow_referral(struct kr_layer_ctx *ctx, struct kr_q
 		      iter_cut_addr_count(cut));
 	}
 	st->cut = cut_remember(req, ctx->plugin, cut);
+	if (st->ns_target)
+		harvest_glue(st->ns_target, st->cut);
 	st->failed_count = 0;
 	st->glueless = 0;
 	st->sent = false;
@@ -559,9 +622,8 @@ static enum kr_layer_state consume_minimised(struct kr_layer_ctx *ctx, struct kr
 	case ITER_REFERRAL:
 		return follow_referral(ctx, qry, st, pkt, res);
 	case ITER_ANSWER:
-	case ITER_NODATA:
 		if (res->links == 0) {
-			/* The name exists in this zone: one label deeper. */
+			/* NS at the name: a zone the same server serves too. One label deeper. */
 			st->min.known_labels = (uint8_t)kr_dname_labels(st->asked);
 			st->sent = false;
 			return KR_STATE_PRODUCE;
@@ -572,6 +634,19 @@ static enum kr_layer_state consume_minimised(struct kr_layer_ctx *ctx, struct kr
 		st->min.off = true;
 		st->sent = false;
 		log_q(ctx->req, qry, "alias on the way, asking the full name");
+		return KR_STATE_PRODUCE;
+	case ITER_NODATA:
+		/*
+		 * No zone cut at the name: this server holds the rest of the name, or
+		 * refers to a cut deeper down when asked. Ask it the full name now (as
+		 * Knot Resolver does) rather than one label at a time (RFC 9156 step 6):
+		 * empty non-terminals and DNAMEs cost no query per label; the price is
+		 * that a server of a cut below an empty non-terminal sees the labels
+		 * under it.
+		 */
+		st->min.off = true;
+		st->sent = false;
+		log_q(ctx->req, qry, "NODATA for a minimised name, asking the full name");
 		return KR_STATE_PRODUCE;
 	case ITER_NXDOMAIN:
 		/*

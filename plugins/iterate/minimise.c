@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * QNAME minimisation (RFC 9156): ask each zone only for the next label below
- * it, with type A, until the full name is reached. The first
+ * it, with type NS (RFC 9156 2.1 allows A, AAAA or NS; NS, as RFC 7816 and
+ * Knot Resolver do, answers with the zone cut itself where parent and child
+ * share servers), until the full name is reached. The first
  * ITER_MINIMISE_ONE_LAB steps add one label each; after that the remaining
  * labels are spread so that at most ITER_MINIMISE_MAX steps are made (long
  * names such as ip6.arpa ones would cost too many queries otherwise).
@@ -38,6 +40,6 @@ const uint8_t *iter_minimise_next(const struct iter_min *m, const uint8_t *sname
 	int ask = known + step;
 	if (ask >= total)
 		return sname;
-	*qtype = KR_TYPE_A;
+	*qtype = KR_TYPE_NS;
 	return iter_name_suffix(sname, ask);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Unit tests of the storage (bdb.c): the rank rule and TTLs on real writes,
+ * NS sets that do not outlive their delegation,
  * range scans, eviction within the bound, recreation of a corrupted cache,
  * two processes sharing one environment, and a writer killed with SIGKILL.
  */
@@ -80,6 +81,68 @@ START_TEST(test_rank_storage)
 	ck_assert_int_eq(cache_prune(c, 1000, now + 100000), 5);
 	ck_assert_int_eq(cache_count(c), 0);
 	ck_assert_int_eq(cache_usage(c), 0);
+}
+END_TEST
+
+/** Store owner NS target with ttl at rank. @return entries stored (0 or 1). */
+static int put_ns(const char *owner, const char *target, uint32_t ttl, uint8_t rank, uint32_t now)
+{
+	uint8_t o[KR_DNAME_MAXLEN], t[KR_DNAME_MAXLEN];
+	kr_rrset_t rr;
+	kr_rrset_init(&rr, test_name(o, owner), KR_TYPE_NS, KR_CLASS_IN, ttl);
+	test_name(t, target);
+	ck_assert_int_eq(kr_rrset_add_rdata(&rr, t, (uint16_t)kr_dname_size(t), mm), 0);
+	struct cache_write *w = kr_mm_alloc(mm, sizeof(*w));
+	ck_assert_int_eq(cache_write_rrset(c, w, &rr, NULL, rank, now, mm), 0);
+	int ret = cache_put(c, w, 1, now);
+	ck_assert_int_ge(ret, 0);
+	return ret;
+}
+
+/** The first NS target of owner in the store at now (text into buf), ttl out; NULL when none. */
+static const char *get_ns(const char *owner, uint32_t now, uint32_t *ttl, char *buf, size_t len)
+{
+	uint8_t o[KR_DNAME_MAXLEN];
+	struct cache_set sets[4];
+	int n = cache_peek(c, NULL, mm, test_name(o, owner), KR_TYPE_NS, CACHE_KIND_RR, 0, now,
+			   CACHE_PEEK_STORE, sets, 4, NULL);
+	if (n <= 0)
+		return NULL;
+	*ttl = sets[0].rr.ttl;
+	kr_dname_to_str(buf, len, kr_rdataset_first(&sets[0].rr.rrs)->data);
+	return buf;
+}
+
+START_TEST(test_ns_keeps_expiry)
+{
+	/* Ghost domain names (CVE-2012-1033): the child's answers, which carry its NS
+	 * set, must not keep a delegation alive past the TTL it was stored with. */
+	uint32_t now = cache_now(), ttl = 0;
+	char buf[KR_DNAME_MAXTEXT];
+	ck_assert_int_eq(put_ns("example.com", "ns.example.com", 3600, KR_RANK_AUTH, now), 1);
+	/* The same set again, later, at the same rank: stored, the expiry kept. */
+	ck_assert_int_eq(put_ns("example.com", "ns.example.com", 3600, KR_RANK_AUTH, now + 2000), 1);
+	ck_assert_str_eq(get_ns("example.com", now + 2000, &ttl, buf, sizeof(buf)), "ns.example.com.");
+	ck_assert_uint_eq(ttl, 1600);
+	/* Other names from the same standing (the old owner changes its NS set): the new
+	 * names are taken, the expiry still kept. */
+	ck_assert_int_eq(put_ns("example.com", "nsb.example.com", 3600, KR_RANK_AUTH, now + 2000), 1);
+	ck_assert_str_eq(get_ns("example.com", now + 2000, &ttl, buf, sizeof(buf)), "nsb.example.com.");
+	ck_assert_uint_eq(ttl, 1600);
+	ck_assert_ptr_null(get_ns("example.com", now + 3600, &ttl, buf, sizeof(buf)));
+	/* Once expired, the parent's referral stores it afresh. */
+	ck_assert_int_eq(put_ns("example.com", "ns.new.net", 3600, KR_RANK_NONAUTH, now + 3600), 1);
+	ck_assert_str_eq(get_ns("example.com", now + 3600, &ttl, buf, sizeof(buf)), "ns.new.net.");
+	ck_assert_uint_eq(ttl, 3600);
+	/* A higher rank (the child's authoritative NS over the referral) sets its own TTL. */
+	ck_assert_int_eq(put_ns("example.com", "ns.new.net", 3600, KR_RANK_AUTH, now + 4000), 1);
+	ck_assert_int_eq(get_ns("example.com", now + 4000, &ttl, buf, sizeof(buf)) != NULL, 1);
+	ck_assert_uint_eq(ttl, 3600);
+	/* Other types of the same rank are refreshed as before. */
+	ck_assert_int_eq(put_a("www.example.com", 1, 3600, KR_RANK_AUTH_ANSWER, now), 1);
+	ck_assert_int_eq(put_a("www.example.com", 1, 3600, KR_RANK_AUTH_ANSWER, now + 2000), 1);
+	ck_assert_int_eq(get_a("www.example.com", now + 2000, &ttl), 1);
+	ck_assert_uint_eq(ttl, 3600);
 }
 END_TEST
 
@@ -296,7 +359,8 @@ int main(void)
 	if (getenv("TEST_VERBOSE"))
 		kr_log_set_verbose(true);
 	Suite *s = suite_create("bdb");
-	unit_tcase(s, "cache_bdb", &fx, test_put_get, test_ttl_bounds, test_rank_storage, test_range,
+	unit_tcase(s, "cache_bdb", &fx, test_put_get, test_ttl_bounds, test_rank_storage, test_ns_keeps_expiry,
+		   test_range,
 		   test_evict_bound, test_corrupt_recreate);
 	unit_tcase(s, "cache_peek_stale", &fx, test_peek_stale);
 	unit_tcase(s, "cache_bdb_procs", &fx, test_two_processes);

@@ -414,6 +414,7 @@ START_TEST(test_nodata)
 {
 	static const char *const reply[] = {
 		"AUT lab. 30 SOA ns.lab. admin.lab. 1 3600 600 86400 300",
+		"AUT lab. 30 NS ns.lab.",
 		NULL };
 	F.reply = reply;
 	resolve("www.lab", KR_TYPE_AAAA, 0);
@@ -423,8 +424,10 @@ START_TEST(test_nodata)
 	ck_assert_int_eq(F.upstream_calls, 0);
 	ck_assert_int_eq(kr_pkt_rcode(a), KR_RCODE_NOERROR);
 	ck_assert_int_eq(kr_pkt_count(a, KR_SECTION_ANSWER), 0);
-	ck_assert_int_eq(kr_pkt_count(a, KR_SECTION_AUTHORITY), 1);
+	/* the SOA, and the zone's NS set the server gave beside it */
+	ck_assert_int_eq(kr_pkt_count(a, KR_SECTION_AUTHORITY), 2);
 	ck_assert_uint_le(kr_pkt_rr(a, KR_SECTION_AUTHORITY, 0)->ttl, 30);   /* min(SOA TTL, minimum) */
+	ck_assert_uint_eq(kr_pkt_rr(a, KR_SECTION_AUTHORITY, 1)->type, KR_TYPE_NS);
 	/* Other types of the name are not covered. */
 	resolve("www.lab", KR_TYPE_A, 0);
 	ck_assert_int_eq(F.upstream_calls, 1);
@@ -487,6 +490,50 @@ START_TEST(test_cname_chain)
 }
 END_TEST
 
+START_TEST(test_dname_synthesized_cname)
+{
+	static const char *const dname_reply[] = { "ANS x.lab. 300 DNAME y.lab.", NULL };
+	F.reply = dname_reply;
+	F.reply_aa = true;
+	F.zone = "lab";
+	resolve("x.lab", KR_TYPE_DNAME, 0);
+	/* validate stores the DNAME as verified (what its verdict does). */
+	const struct kr_cache_api *api = kr_service_get(KR_SERVICE_CACHE);
+	kr_rrset_t dname;
+	kr_rrset_init(&dname, (uint8_t *)dn("x.lab"), KR_TYPE_DNAME, KR_CLASS_IN, 300);
+	const uint8_t *target = dn("y.lab");
+	kr_rrset_add_rdata(&dname, target, (uint16_t)kr_dname_size(target), F.pool);
+	ck_assert_int_eq(api->insert_rrset(&F.req, &dname, NULL, KR_RANK_AUTH_ANSWER | KR_RANK_SECURE), 0);
+	static const char *const reply[] = {
+		"ANS x.lab. 300 DNAME y.lab.",
+		"ANS a.x.lab. 300 CNAME a.y.lab.",
+		"ANS b.x.lab. 300 CNAME elsewhere.lab.",   /* not the substitution */
+		"ANS a.y.lab. 300 A 198.18.1.9",
+		NULL };
+	F.reply = reply;
+	F.reply_aa = true;
+	F.zone = "lab";
+	resolve("a.x.lab", KR_TYPE_A, 0);
+	kr_rrset_t rr;
+	uint8_t rank = 0;
+	/* The CNAME synthesized from the verified DNAME is as validated as the DNAME ... */
+	ck_assert_int_eq(api->peek_rrset(&F.req, dn("a.x.lab"), KR_TYPE_CNAME, &rr, NULL, &rank), 0);
+	ck_assert_uint_eq(rank, KR_RANK_AUTH_ANSWER | KR_RANK_SECURE);
+	/* ... and served with its DNAME. */
+	F.reply = NULL;
+	kr_pkt_t *a = resolve("a.x.lab", KR_TYPE_CNAME, 0);
+	ck_assert_int_eq(F.upstream_calls, 0);
+	ck_assert_int_eq(kr_pkt_count(a, KR_SECTION_ANSWER), 2);
+	ck_assert_uint_eq(kr_pkt_rr(a, KR_SECTION_ANSWER, 0)->type, KR_TYPE_DNAME);
+	/* A CNAME that is not the substitution is no DNAME's: not validated by it. */
+	F.reply = reply;
+	resolve("b.x.lab", KR_TYPE_A, 0);
+	rank = 0;
+	if (api->peek_rrset(&F.req, dn("b.x.lab"), KR_TYPE_CNAME, &rr, NULL, &rank) == 0)
+		ck_assert_uint_eq(rank & KR_RANK_SECURE, 0);
+}
+END_TEST
+
 START_TEST(test_bogus_and_nocache)
 {
 	static const char *const reply[] = { "ANS bad.lab. 300 A 198.18.1.66", NULL };
@@ -540,7 +587,8 @@ int main(void)
 	static const struct unit_fixture fx = { setup, teardown, 60 };
 	Suite *s = suite_create("layer");
 	unit_tcase(s, "cache_layer", &fx, test_repeat_from_cache, test_ns_beside_nonauth_answer,
-		   test_glue_ranks, test_validated_in_batch, test_nxdomain, test_nodata, test_negative_without_soa,
-		   test_cname_chain, test_bogus_and_nocache, test_no_zone_cut);
+		   test_glue_ranks, test_validated_in_batch, test_nxdomain, test_nodata,
+		   test_negative_without_soa, test_cname_chain, test_dname_synthesized_cname,
+		   test_bogus_and_nocache, test_no_zone_cut);
 	return unit_run(s);
 }

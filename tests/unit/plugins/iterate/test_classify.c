@@ -78,12 +78,16 @@ START_TEST(nxdomain_and_nodata)
 {
 	kr_pkt_t *p = test_reply("nx.example.lab.", KR_TYPE_A, true, KR_RCODE_NXDOMAIN, NULL,
 				 L("example.lab. 300 SOA ns.example.lab. h.example.lab. 1 2 3 4 5",
-				   "example.lab. 300 NS ns.example.lab.", "other.net. 300 SOA a.net. b.net. 1 2 3 4 5"),
+				   "example.lab. 300 NS ns.example.lab.", "other.net. 300 SOA a.net. b.net. 1 2 3 4 5",
+				   "sub.example.lab. 300 NS ns.sub.example.lab."),
 				 NULL);
 	struct iter_result r = classify(p, "example.lab.", "nx.example.lab.", KR_TYPE_A);
 	ck_assert_int_eq(r.verdict, ITER_NXDOMAIN);
-	ck_assert_int_eq(kr_pkt_count(p, KR_SECTION_AUTHORITY), 1);   /* only the in-zone SOA */
+	/* the in-zone SOA and the zone's NS set beside it; not other zones, not other NS sets */
+	ck_assert_int_eq(kr_pkt_count(p, KR_SECTION_AUTHORITY), 2);
 	ck_assert_int_eq(kr_pkt_rr(p, KR_SECTION_AUTHORITY, 0)->type, KR_TYPE_SOA);
+	ck_assert_int_eq(kr_pkt_rr(p, KR_SECTION_AUTHORITY, 1)->type, KR_TYPE_NS);
+	ck_assert_str_eq(T(kr_pkt_rr(p, KR_SECTION_AUTHORITY, 1)->owner), "example.lab.");
 
 	p = test_reply("nx.example.lab.", KR_TYPE_A, false, KR_RCODE_NXDOMAIN, NULL, NULL, NULL);
 	r = classify(p, "example.lab.", "nx.example.lab.", KR_TYPE_A);
@@ -179,6 +183,15 @@ START_TEST(cname_into_delegation)
 	r = classify(p, "example.lab.", "www.example.lab.", KR_TYPE_A);
 	ck_assert_int_eq(r.verdict, ITER_ANSWER);
 	ck_assert_int_eq(r.rcode, KR_RCODE_NXDOMAIN);
+
+	/* ... with NOERROR (a server that did not chase the chain, or a NODATA): the target
+	 * is asked by itself */
+	p = test_reply("www.example.lab.", KR_TYPE_A, true, KR_RCODE_NOERROR,
+		       L("www.example.lab. 300 CNAME web.example.lab."),
+		       L("example.lab. 300 SOA ns.example.lab. h.example.lab. 1 2 3 4 5"), NULL);
+	r = classify(p, "example.lab.", "www.example.lab.", KR_TYPE_A);
+	ck_assert_int_eq(r.verdict, ITER_CNAME);
+	ck_assert_str_eq(T(r.target), "web.example.lab.");
 }
 END_TEST
 
@@ -204,6 +217,19 @@ START_TEST(dname_checked)
 	ck_assert_int_eq(r.chain[1]->type, KR_TYPE_CNAME);
 	ck_assert_str_eq(T(r.chain[1]->owner), "x.old.lab.");
 	ck_assert_str_eq(T(kr_rdataset_first(&r.chain[1]->rrs)->data), "x.new.lab.");
+
+	/* the DNAME's RRSIG between the DNAME and its CNAME: the server's CNAME is taken,
+	 * none synthesized beside it */
+	p = test_reply("x.old.lab.", KR_TYPE_A, true, KR_RCODE_NOERROR,
+		       L("old.lab. 300 DNAME new.example.",
+			 "old.lab. 300 RRSIG DNAME 8 2 300 20300101000000 20200101000000 1 lab. AAAA",
+			 "x.old.lab. 300 CNAME x.new.example."), NULL, NULL);
+	r = classify(p, "lab.", "x.old.lab.", KR_TYPE_A);
+	ck_assert_int_eq(r.verdict, ITER_CNAME);
+	ck_assert_int_eq(r.chain_len, 3);
+	ck_assert_int_eq(r.chain[0]->type, KR_TYPE_DNAME);
+	ck_assert_int_eq(r.chain[1]->type, KR_TYPE_RRSIG);
+	ck_assert_int_eq(r.chain[2]->type, KR_TYPE_CNAME);
 
 	/* no CNAME at all (old server): synthesized */
 	p = test_reply("x.old.lab.", KR_TYPE_A, true, KR_RCODE_NOERROR,

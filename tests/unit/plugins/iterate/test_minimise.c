@@ -15,14 +15,14 @@ static const char *next(struct iter_min *m, const char *sname, uint16_t stype, c
 START_TEST(one_label_at_a_time)
 {
 	struct iter_min m = { 0 };
-	ck_assert_str_eq(next(&m, "www.example.lab.", KR_TYPE_AAAA, ".", KR_TYPE_A), "lab.");
-	ck_assert_str_eq(next(&m, "www.example.lab.", KR_TYPE_AAAA, "lab.", KR_TYPE_A), "example.lab.");
+	ck_assert_str_eq(next(&m, "www.example.lab.", KR_TYPE_AAAA, ".", KR_TYPE_NS), "lab.");
+	ck_assert_str_eq(next(&m, "www.example.lab.", KR_TYPE_AAAA, "lab.", KR_TYPE_NS), "example.lab.");
 	/* the full name goes with the real type */
 	ck_assert_str_eq(next(&m, "www.example.lab.", KR_TYPE_AAAA, "example.lab.", KR_TYPE_AAAA),
 			 "www.example.lab.");
 	/* an empty non-terminal (NODATA) moves known_labels, not the zone */
 	m.known_labels = 2;
-	ck_assert_str_eq(next(&m, "a.b.example.lab.", KR_TYPE_MX, "lab.", KR_TYPE_A), "b.example.lab.");
+	ck_assert_str_eq(next(&m, "a.b.example.lab.", KR_TYPE_MX, "lab.", KR_TYPE_NS), "b.example.lab.");
 	/* off (fallback or NO_MINIMIZE): always the full name */
 	m = (struct iter_min){ .off = true };
 	ck_assert_str_eq(next(&m, "www.example.lab.", KR_TYPE_A, ".", KR_TYPE_A), "www.example.lab.");
@@ -36,10 +36,10 @@ END_TEST
 START_TEST(ds_stops_at_parent)
 {
 	struct iter_min m = { 0 };
-	ck_assert_str_eq(next(&m, "example.lab.", KR_TYPE_DS, ".", KR_TYPE_A), "lab.");
+	ck_assert_str_eq(next(&m, "example.lab.", KR_TYPE_DS, ".", KR_TYPE_NS), "lab.");
 	ck_assert_str_eq(next(&m, "example.lab.", KR_TYPE_DS, "lab.", KR_TYPE_DS), "example.lab.");
-	ck_assert_str_eq(next(&m, "a.example.lab.", KR_TYPE_DS, ".", KR_TYPE_A), "lab.");
-	ck_assert_str_eq(next(&m, "a.example.lab.", KR_TYPE_DS, "lab.", KR_TYPE_A), "example.lab.");
+	ck_assert_str_eq(next(&m, "a.example.lab.", KR_TYPE_DS, ".", KR_TYPE_NS), "lab.");
+	ck_assert_str_eq(next(&m, "a.example.lab.", KR_TYPE_DS, "lab.", KR_TYPE_NS), "example.lab.");
 	ck_assert_str_eq(next(&m, "a.example.lab.", KR_TYPE_DS, "example.lab.", KR_TYPE_DS), "a.example.lab.");
 }
 END_TEST
@@ -63,7 +63,7 @@ START_TEST(long_names_bounded)
 			ck_assert_int_eq(qtype, KR_TYPE_PTR);
 			break;
 		}
-		ck_assert_int_eq(qtype, KR_TYPE_A);
+		ck_assert_int_eq(qtype, KR_TYPE_NS);
 		if (steps < ITER_MINIMISE_ONE_LAB)
 			ck_assert_int_eq(labels, steps + 1);
 		prev = labels;
