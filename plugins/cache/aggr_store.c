@@ -124,9 +124,7 @@ void cache_aggr_remember(struct cache *c, struct cache_pending *p, struct kr_que
 	for (unsigned i = 0; i < p->count; ++i) {
 		if (p->secure_only[i] && p->qry[i] == qry)
 			continue;
-		p->w[kept] = p->w[i];
-		p->qry[kept] = p->qry[i];
-		p->secure_only[kept++] = p->secure_only[i];
+		cache_pending_move(p, kept++, i);
 	}
 	p->count = kept;
 	if (!(qry->flags & KR_QF_DNSSEC_WANT))

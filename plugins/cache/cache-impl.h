@@ -393,6 +393,15 @@ struct cache_pending {
 	bool stored;   /**< finished: later writes go to the storage at once */
 };
 
+/** Move pending write `from` to slot `to` (compacting), every field of it. */
+static inline void cache_pending_move(struct cache_pending *p, unsigned to, unsigned from)
+{
+	p->w[to] = p->w[from];
+	p->qry[to] = p->qry[from];
+	p->dname[to] = p->dname[from];
+	p->secure_only[to] = p->secure_only[from];
+}
+
 /** Keep the write just built at p->w[p->count] for qry. */
 static inline void cache_pending_keep(struct cache_pending *p, struct kr_query *qry, bool secure_only)
 {

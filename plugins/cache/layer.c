@@ -799,10 +799,7 @@ enum kr_layer_state cache_finish(struct cache *c, struct kr_layer_ctx *ctx)
 	unsigned kept = 0;
 	for (unsigned i = 0; i < p->count; ++i) {
 		if (!p->qry[i]) {   /* ranked by its writer (cache_defer_write) */
-			p->w[kept] = p->w[i];
-			p->secure_only[kept] = false;
-			p->dname[kept] = NULL;
-			p->qry[kept++] = NULL;
+			cache_pending_move(p, kept++, i);
 			continue;
 		}
 		uint64_t f = p->qry[i]->flags;
@@ -824,11 +821,7 @@ enum kr_layer_state cache_finish(struct cache *c, struct kr_layer_ctx *ctx)
 			rank |= dname_rank(c, ctx->req, p, p->dname[i], cache_now());
 		p->w[i].hdr.rank = rank;
 		cache_entry_set_rank(p->w[i].val, rank);
-		p->w[kept] = p->w[i];
-		p->qry[kept] = p->qry[i];
-		p->secure_only[kept] = p->secure_only[i];
-		p->dname[kept] = p->dname[i];
-		++kept;
+		cache_pending_move(p, kept++, i);
 	}
 	if (kept)
 		cache_put(c, p->w, kept, cache_now());
