@@ -66,6 +66,7 @@ struct hints_table {
 	struct hints_entry *slots;  /**< @note owned by the table */
 	uint32_t cap;               /**< 0 or a power of two */
 	uint32_t count;             /**< names held */
+	uint64_t lengths[4];        /**< bit L: some name of wire length L was added (most misses stop here) */
 };
 
 /** Initialise an empty table. */

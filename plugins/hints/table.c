@@ -191,6 +191,8 @@ static int64_t slot_of(const struct hints_table *t, const uint8_t *name, size_t 
 const struct hints_entry *hints_table_find(const struct hints_table *t, const uint8_t *name)
 {
 	size_t len = kr_dname_size(name);
+	if (len > KR_DNAME_MAXLEN || !(t->lengths[len / 64] >> (len % 64) & 1))
+		return NULL;   /* no name of this length: not here, without hashing */
 	int64_t i = slot_of(t, name, len, name_hash(name, len));
 	if (i < 0 || !t->slots[i].name)
 		return NULL;
@@ -238,6 +240,7 @@ static struct hints_entry *entry_get(struct hints_table *t, const uint8_t *name)
 	for (size_t i = 0; i < len; ++i)
 		e->name[i] = lower(name[i]);
 	e->hash = hash;
+	t->lengths[len / 64] |= UINT64_C(1) << (len % 64);
 	++t->count;
 	return e;
 }
