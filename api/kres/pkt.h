@@ -148,6 +148,11 @@ KR_EXPORT int kr_pkt_set_rcode(kr_pkt_t *pkt, uint16_t rcode);
 KR_EXPORT uint16_t kr_pkt_count(const kr_pkt_t *pkt, enum kr_section section);
 /** The i-th record of a section, or NULL. @note owned by the packet. */
 KR_EXPORT const kr_rrset_t *kr_pkt_rr(const kr_pkt_t *pkt, enum kr_section section, uint16_t i);
+/**
+ * Does the section hold an entry with rr's owner (any case) and type (for
+ * RRSIGs: covering the same type)? For not writing a set twice.
+ */
+KR_EXPORT bool kr_pkt_has_rrset(const kr_pkt_t *pkt, enum kr_section section, const kr_rrset_t *rr);
 
 /* --- writing --- */
 /**

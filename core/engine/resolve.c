@@ -217,6 +217,53 @@ static bool is_denial(const kr_rrset_t *rr)
 	return type == KR_TYPE_NSEC || type == KR_TYPE_NSEC3;
 }
 
+/*
+ * The authority records of a chain's positive links (the proofs of wildcard
+ * expansions) go after the answer records of every link: gathered here, in
+ * the request under the engine's own key, and written when it finishes.
+ */
+struct later_authority {
+	const kr_rrset_t **rr;
+	uint16_t count, cap;
+};
+static const char later_authority_key;
+#define LATER_KEY ((const struct kr_plugin *)&later_authority_key)
+
+static int authority_later(struct kr_request *req, const kr_rrset_t *rr)
+{
+	struct later_authority *l = kr_request_data(req, LATER_KEY);
+	if (!l && (!(l = kr_mm_calloc(req->pool, sizeof(*l))) || kr_request_set_data(req, LATER_KEY, l) != 0))
+		return -ENOMEM;
+	if (l->count == l->cap) {
+		uint16_t cap = l->cap ? l->cap * 2 : 8;
+		const kr_rrset_t **n = kr_mm_realloc(req->pool, l->rr, cap * sizeof(*n), l->cap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		l->rr = n;
+		l->cap = cap;
+	}
+	kr_rrset_t *c = kr_rrset_copy(rr, req->pool);   /* the response packet is reused */
+	if (!c)
+		return -ENOMEM;
+	l->rr[l->count++] = c;
+	return 0;
+}
+
+/** Write the gathered authority records (once each). @return 0 or an error of kr_pkt_put(). */
+static int authority_flush(struct kr_request *req)
+{
+	struct later_authority *l = kr_request_data(req, LATER_KEY);
+	kr_pkt_t *a = req->answer;
+	if (!l || !l->count)
+		return 0;
+	int ret = a->current < KR_SECTION_AUTHORITY ? kr_pkt_begin(a, KR_SECTION_AUTHORITY) : 0;
+	for (uint16_t i = 0; ret == 0 && i < l->count; ++i)
+		if (!kr_pkt_has_rrset(a, KR_SECTION_AUTHORITY, l->rr[i]))
+			ret = kr_pkt_put(a, l->rr[i]);
+	l->count = 0;
+	return ret;
+}
+
 static int answer_copy(struct kr_request *req, const kr_pkt_t *resp, uint16_t qtype, bool local)
 {
 	kr_pkt_t *a = req->answer;
@@ -229,9 +276,16 @@ static int answer_copy(struct kr_request *req, const kr_pkt_t *resp, uint16_t qt
 	const kr_pkt_t *q = req->qsource.packet;
 	bool dnssec = q && q->opt && kr_edns_do(q->opt);
 	int last = negative || dnssec ? KR_SECTION_AUTHORITY : KR_SECTION_ANSWER;
+	/* A fresh positive answer that needs proofs (a wildcard expansion) keeps its
+	 * whole authority section, the zone's NS set too, as the server sent it;
+	 * from the cache it comes with the proofs only (as Knot Resolver does). */
+	bool whole_authority = false;
+	for (uint16_t i = 0; dnssec && !negative && !local && i < kr_pkt_count(resp, KR_SECTION_AUTHORITY); ++i)
+		whole_authority = whole_authority || is_denial(kr_pkt_rr(resp, KR_SECTION_AUTHORITY, i));
 	for (int s = KR_SECTION_ANSWER; s <= last; ++s) {
 		uint16_t n = kr_pkt_count(resp, s);
-		if (n && a->current < (enum kr_section)s) {
+		bool later = s == KR_SECTION_AUTHORITY && !negative;
+		if (n && !later && a->current < (enum kr_section)s) {
 			int ret = kr_pkt_begin(a, s);
 			if (ret != 0)
 				return ret;
@@ -240,14 +294,15 @@ static int answer_copy(struct kr_request *req, const kr_pkt_t *resp, uint16_t qt
 			const kr_rrset_t *rr = kr_pkt_rr(resp, s, i);
 			if (rr->type == KR_TYPE_OPT)
 				continue;
-			if (s == KR_SECTION_AUTHORITY && !negative && !is_denial(rr))
-				continue;
+			if (s == KR_SECTION_AUTHORITY && ((!negative && !whole_authority && !is_denial(rr)) ||
+							  kr_pkt_has_rrset(a, KR_SECTION_AUTHORITY, rr)))
+				continue;   /* (the proofs of two links of a chain may be the same) */
 			if (!dnssec && rr->type != qtype && (rr->type == KR_TYPE_RRSIG || rr->type == KR_TYPE_NSEC ||
 							     rr->type == KR_TYPE_NSEC3))
 				continue;
 			if (local && s == KR_SECTION_ANSWER && (req->options & KR_QF_REORDER_RR))
 				rr = rotated(req, rr);   /* answered from the cache: vary the order */
-			int ret = kr_pkt_put(a, rr);
+			int ret = later ? authority_later(req, rr) : kr_pkt_put(a, rr);
 			if (ret != 0)
 				return ret;
 		}
@@ -430,6 +485,8 @@ void kr_resolve_finish(struct kr_request *req, enum kr_layer_state state)
 	if (!a)
 		return;
 	bool ran_layers = req->rplan.initial != NULL;
+	if (state == KR_STATE_DONE && authority_flush(req) != 0)
+		state = KR_STATE_FAIL;
 	if (ran_layers) {
 		req->state = run_layers(req, STEP_FINISH, state, NULL);
 		if (req->state != KR_STATE_FAIL)

@@ -422,6 +422,24 @@ const kr_rrset_t *kr_pkt_rr(const kr_pkt_t *pkt, enum kr_section section, uint16
 	return &pkt->rr[pkt->sections[section].pos + i];
 }
 
+/** The type an RRSIG set covers (of its first record), else the set's type. */
+static uint16_t covered_type(const kr_rrset_t *rr)
+{
+	const struct kr_rdata *rd = rr->type == KR_TYPE_RRSIG ? kr_rdataset_first(&rr->rrs) : NULL;
+	return rd && rd->len >= 2 ? kr__get16(rd->data) : 0;
+}
+
+bool kr_pkt_has_rrset(const kr_pkt_t *pkt, enum kr_section section, const kr_rrset_t *rr)
+{
+	for (uint16_t i = 0; i < kr_pkt_count(pkt, section); ++i) {
+		const kr_rrset_t *a = kr_pkt_rr(pkt, section, i);
+		if (a->type == rr->type && kr_dname_eq(a->owner, rr->owner) &&
+		    (rr->type != KR_TYPE_RRSIG || covered_type(a) == covered_type(rr)))
+			return true;
+	}
+	return false;
+}
+
 /* --- writing --- */
 
 /** Bytes the current sections may use (the reservation is kept free). */

@@ -247,6 +247,20 @@ static enum kr_layer_state answer(struct cache *c, struct kr_layer_ctx *ctx, kr_
 	return KR_STATE_DONE;
 }
 
+/** Keep proofs for the authority section of the client's answer, written at the end (cache_finalize()). */
+static void proofs_keep(struct cache_reqdata *r, struct kr_request *req, const struct cache_set *sets, size_t add)
+{
+	size_t had = r->nproofs;
+	struct cache_set *keep = add ? kr_mm_alloc(req->pool, sizeof(*keep) * (had + add)) : NULL;
+	if (!keep)
+		return;
+	if (had)
+		memcpy(keep, r->proofs, sizeof(*keep) * had);
+	memcpy(keep + had, sets, sizeof(*keep) * add);
+	r->proofs = keep;
+	r->nproofs = (unsigned)(had + add);
+}
+
 /** A CNAME at the name: the chain goes on from its target. */
 static enum kr_layer_state follow(struct cache *c, struct kr_layer_ctx *ctx,
 				  struct cache_set *sets, int n, uint8_t rank)
@@ -266,7 +280,12 @@ static enum kr_layer_state follow(struct cache *c, struct kr_layer_ctx *ctx,
 		bool dnssec = want_dnssec(req, qry, rank);
 		if (req->answer->current < KR_SECTION_ANSWER)
 			kr_pkt_begin(req->answer, KR_SECTION_ANSWER);
+		int proofs = 0;   /* a wildcard expansion's, after its answer sets */
 		for (int i = 0; i < n; ++i) {
+			if (sets[i].section != KR_SECTION_ANSWER) {
+				proofs = n - i;
+				break;
+			}
 			if (!dnssec && sets[i].rr.type == KR_TYPE_RRSIG)
 				continue;
 			if (kr_dname_eq(sets[i].rr.owner, qry->sname))
@@ -274,6 +293,9 @@ static enum kr_layer_state follow(struct cache *c, struct kr_layer_ctx *ctx,
 			if (kr_pkt_put(req->answer, &sets[i].rr) != 0)
 				return KR_STATE_FAIL;
 		}
+		struct cache_reqdata *r = dnssec && proofs ? cache_reqdata(c, req) : NULL;
+		if (r)
+			proofs_keep(r, req, sets + n - proofs, (size_t)proofs);
 	}
 	uint8_t *target = kr_dname_copy(rd->data, req->pool);
 	if (!target)
@@ -301,17 +323,8 @@ static enum kr_layer_state aggr_answer(struct cache *c, struct kr_layer_ctx *ctx
 	/* The CNAME and its RRSIGs go to the answer now; the proofs to its
 	 * authority section at the end, after the rest of the chain. */
 	enum kr_layer_state st = follow(c, ctx, sets, 2, rank);
-	if (st == KR_STATE_YIELD && !qry->parent && r && n > 2) {
-		size_t add = (size_t)n - 2, had = r->nproofs;
-		struct cache_set *keep = kr_mm_alloc(ctx->req->pool, sizeof(*keep) * (had + add));
-		if (keep) {
-			if (had)
-				memcpy(keep, r->proofs, sizeof(*keep) * had);
-			memcpy(keep + had, sets + 2, sizeof(*keep) * add);
-			r->proofs = keep;
-			r->nproofs = (unsigned)(had + add);
-		}
-	}
+	if (st == KR_STATE_YIELD && !qry->parent && r && n > 2)
+		proofs_keep(r, ctx->req, sets + 2, (size_t)n - 2);
 	return st;
 }
 
@@ -453,6 +466,21 @@ int cache_defer_write(struct cache *c, struct kr_request *req, const struct cach
 	for (i = 0; i < p->count; ++i)   /* the layer's unranked copy of the same set */
 		if (p->w[i].klen == w->klen && memcmp(p->w[i].key, w->key, w->klen) == 0)
 			break;
+	if (i < p->count && p->qry[i] && p->w[i].hdr.nsets > w->hdr.nsets) {
+		/* The layer's copy carries more (the proof of a wildcard expansion): it
+		 * is kept, with the writer's rank and the earlier expiry of the two. */
+		struct cache_write *l = &p->w[i];
+		l->hdr.rank = w->hdr.rank;
+		cache_entry_set_rank((uint8_t *)l->val, w->hdr.rank);
+		if (w->hdr.expire < l->hdr.expire) {
+			l->hdr.expire = w->hdr.expire;
+			l->hdr.ttl = w->hdr.ttl;
+			cache_entry_set_expire((uint8_t *)l->val, w->hdr.expire, w->hdr.expire - w->hdr.ttl);
+		}
+		p->qry[i] = NULL;
+		p->secure_only[i] = false;
+		return 0;
+	}
 	if (i == p->count) {
 		if (p->count == CACHE_BATCH_MAX)
 			return -ENOSPC;
@@ -474,6 +502,7 @@ static int write_make(struct cache_write *w, const uint8_t *name, uint16_t type,
 	w->hdr = (struct cache_entry_hdr){ .expire = now + ttl, .ttl = ttl, .rank = rank,
 					    .kind = kind, .rcode = rcode };
 	w->val = cache_entry_encode(&w->hdr, sets, n, mm, &w->vlen);
+	w->hdr.nsets = (uint8_t)n;
 	return w->val ? 0 : -ENOMEM;
 }
 
@@ -531,6 +560,53 @@ static void remember(struct cache *c, struct cache_pending *p, struct kr_query *
 		cache_pending_keep(p, qry, false);
 		p->dname[p->count - 1] = &dname->rr;
 	}
+}
+
+/** Is g a wildcard expansion (an RRSIG with fewer labels than the owner)? */
+static bool is_expansion(const struct cache_group *g)
+{
+	int labels = kr_dname_labels(g->rr.owner);
+	if (g->rr.owner[0] == 1 && g->rr.owner[1] == '*')
+		--labels;   /* the wildcard's own records */
+	for (const struct kr_rdata *rd = kr_rdataset_first(&g->sigs.rrs); rd; rd = kr_rdataset_next(&g->sigs.rrs, rd))
+		if (rd->len >= 4 && rd->data[3] < labels)
+			return true;
+	return false;
+}
+
+/**
+ * Remember the wildcard expansion g with the NSEC/NSEC3 sets (and RRSIGs) of
+ * the reply's authority section: the proof that no closer name exists, without
+ * which the expansion cannot be checked again nor shown to DO clients when it
+ * is answered from the cache. @return false when there is no proof to keep.
+ */
+static bool remember_expansion(struct cache *c, struct cache_pending *p, struct kr_query *qry,
+			       struct cache_group *g, struct cache_group *all, int n, uint8_t rank,
+			       uint32_t now, kr_mm_t *mm)
+{
+	struct cache_set sets[MAX_SETS];
+	unsigned ns = 0;
+	uint32_t ttl = g->rr.ttl;
+	sets[ns++] = (struct cache_set){ .rr = g->rr, .section = KR_SECTION_ANSWER };
+	if (g->sigs.rrs.count)
+		sets[ns++] = (struct cache_set){ .rr = g->sigs, .section = KR_SECTION_ANSWER };
+	for (int i = 0; i < n && ns + 2 <= MAX_SETS; ++i) {
+		if (all[i].section != KR_SECTION_AUTHORITY ||
+		    (all[i].rr.type != KR_TYPE_NSEC && all[i].rr.type != KR_TYPE_NSEC3) || !all[i].sigs.rrs.count)
+			continue;
+		sets[ns++] = (struct cache_set){ .rr = all[i].rr, .section = KR_SECTION_AUTHORITY };
+		sets[ns++] = (struct cache_set){ .rr = all[i].sigs, .section = KR_SECTION_AUTHORITY };
+	}
+	if (ns <= 2 || p->count == CACHE_BATCH_MAX)
+		return false;
+	for (unsigned i = 0; i < ns; ++i)
+		if (sets[i].rr.ttl < ttl)
+			ttl = sets[i].rr.ttl;
+	ttl = cache_ttl_clamp(ttl, c->min_ttl, c->max_ttl);
+	if (write_make(&p->w[p->count], g->rr.owner, g->rr.type, CACHE_KIND_RR, sets, ns, rank, 0,
+		       ttl, now, mm) == 0)
+		cache_pending_keep(p, qry, false);
+	return true;
 }
 
 /** The single RDATA of rr as a name, or NULL. */
@@ -739,7 +815,9 @@ enum kr_layer_state cache_consume(struct cache *c, struct kr_layer_ctx *ctx, kr_
 			if (gi->rr.type == qtype && kr_dname_eq(owner, end))
 				has_answer = true;
 			struct cache_group *dn = gi->rr.type == KR_TYPE_CNAME ? dname_of(g, n, gi, zone) : NULL;
-			remember(c, p, qry, gi, dn, aa ? KR_RANK_AUTH_ANSWER : KR_RANK_ANSWER, now, mm);
+			uint8_t arank = aa ? KR_RANK_AUTH_ANSWER : KR_RANK_ANSWER;
+			if (dn || !is_expansion(gi) || !remember_expansion(c, p, qry, gi, g, n, arank, now, mm))
+				remember(c, p, qry, gi, dn, arank, now, mm);
 		} else if (gi->section == KR_SECTION_AUTHORITY) {
 			if (gi->rr.type == KR_TYPE_SOA && in_zone)
 				has_soa = true;
@@ -829,18 +907,6 @@ enum kr_layer_state cache_finish(struct cache *c, struct kr_layer_ctx *ctx)
 	return ctx->state;
 }
 
-/** Is rr (an RRSIG: by the type it covers) in the authority section of pkt already? */
-static bool in_authority(const kr_pkt_t *pkt, const kr_rrset_t *rr)
-{
-	for (uint16_t i = 0; i < kr_pkt_count(pkt, KR_SECTION_AUTHORITY); ++i) {
-		const kr_rrset_t *a = kr_pkt_rr(pkt, KR_SECTION_AUTHORITY, i);
-		if (a->type == rr->type && kr_dname_eq(a->owner, rr->owner) &&
-		    (rr->type != KR_TYPE_RRSIG || sig_covered(a) == sig_covered(rr)))
-			return true;
-	}
-	return false;
-}
-
 enum kr_layer_state cache_finalize(struct cache *c, struct kr_layer_ctx *ctx)
 {
 	struct kr_request *req = ctx->req;
@@ -853,7 +919,7 @@ enum kr_layer_state cache_finalize(struct cache *c, struct kr_layer_ctx *ctx)
 	if (a->current < KR_SECTION_AUTHORITY && kr_pkt_begin(a, KR_SECTION_AUTHORITY) != 0)
 		return ctx->state;
 	for (unsigned i = 0; i < r->nproofs; ++i)
-		if (!in_authority(a, &r->proofs[i].rr) && kr_pkt_put(a, &r->proofs[i].rr) != 0)
+		if (!kr_pkt_has_rrset(a, KR_SECTION_AUTHORITY, &r->proofs[i].rr) && kr_pkt_put(a, &r->proofs[i].rr) != 0)
 			break;   /* no room: the answer goes without the rest */
 	return ctx->state;
 }

@@ -368,6 +368,23 @@ def test_cached(resolver, net, name, rdtype, rcode, ad, rrsig, auth_rrsig):
     assert not upstream, why(k, r, 'second query went upstream: %s' % upstream)
 
 
+@pytest.mark.parametrize('name,zone,proof', [('x.wild.ec.lab.', 'ec.lab.', 'NSEC'),
+                                             ('x.wild.n3.wan.', 'n3.wan.', 'NSEC3')],
+                         ids=['nsec', 'nsec3'])
+def test_cached_wildcard_keeps_its_proof(resolver, net, name, zone, proof):
+    """A wildcard expansion from the cache: still AD, with its NSEC/NSEC3 proof for the DO
+    client (the proof is stored with it), and without any upstream query."""
+    k = resolver()
+    expect(k, ask(k, name), NOERROR, True, name, 'A', [WILD(zone)], rrsig='A', auth_rrsig=proof)
+    before = net.counts()
+    r = ask(k, name)
+    upstream = net.upstream_since(before)
+    expect(k, r, NOERROR, True, name, 'A', [WILD(zone)], rrsig='A', auth_rrsig=proof)
+    assert any(rr.rdtype == dns.rdatatype.from_text(proof) for rr in r.authority), \
+        why(k, r, 'no %s in the authority section' % proof)
+    assert not upstream, why(k, r, 'second query went upstream: %s' % upstream)
+
+
 def test_bogus_not_cached_as_good(resolver):
     """A bogus answer asked twice stays SERVFAIL."""
     k = resolver()
