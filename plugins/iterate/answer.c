@@ -170,7 +170,7 @@ static int chain_walk(struct walk *w, const uint8_t *zone, const uint8_t *qname,
 			if (!synth)
 				return -ENOMEM;
 			w->keep[dname] = true;
-			if (iter_dname_subst(w->cur, dn->owner, rdata_name(dn), synth) < 0) {
+			if (kr_dname_subst(synth, w->cur, dn->owner, rdata_name(dn)) < 0) {
 				w->overflow = true;
 				return 0;
 			}
@@ -258,7 +258,7 @@ static int chain_collect(const kr_pkt_t *pkt, const uint8_t *qname, kr_mm_t *mm,
 		if (rr->type != KR_TYPE_DNAME || !kr_dname_in(cur, rr->owner) || kr_dname_eq(cur, rr->owner))
 			continue;
 		uint8_t synth[KR_DNAME_MAXLEN];
-		if (iter_dname_subst(cur, rr->owner, rdata_name(rr), synth) < 0)
+		if (kr_dname_subst(synth, cur, rr->owner, rdata_name(rr)) < 0)
 			continue;
 		/* The server's CNAME matching the substitution, wherever it stands
 		 * (RRSIGs may come between), is taken rather than a synthesized one. */

@@ -187,12 +187,6 @@ int iter_classify(kr_pkt_t *pkt, const uint8_t *zone, const uint8_t *qname, uint
  */
 enum iter_verdict iter_referral_check(const kr_pkt_t *pkt, const uint8_t *zone, const uint8_t *qname,
 				      const uint8_t **zone_out, const char **why);
-/**
- * DNAME substitution: replace the suffix owner of name by target.
- * @param out  at least KR_DNAME_MAXLEN bytes
- * @return the length, or KR_ESPACE when the result is too long (YXDOMAIN).
- */
-int iter_dname_subst(const uint8_t *name, const uint8_t *owner, const uint8_t *target, uint8_t *out);
 
 /* --- QNAME minimisation (minimise.c) --- */
 

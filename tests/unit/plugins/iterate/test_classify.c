@@ -238,18 +238,6 @@ START_TEST(dname_checked)
 	ck_assert_int_eq(r.verdict, ITER_CNAME);
 	ck_assert_str_eq(T(r.target), "x.new.example.");
 	ck_assert_int_eq(r.chain_len, 2);
-
-	uint8_t out[KR_DNAME_MAXLEN];
-	ck_assert_int_gt(iter_dname_subst(N("a.b.old.lab."), N("old.lab."), N("new.net."), out), 0);
-	ck_assert_str_eq(T(out), "a.b.new.net.");
-	char longname[300] = "";
-	for (int i = 0; i < 3; ++i)
-		strcat(longname, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.");
-	strcat(longname, "old.lab.");
-	char longtarget[300] = "";
-	for (int i = 0; i < 2; ++i)
-		strcat(longtarget, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.");
-	ck_assert_int_eq(iter_dname_subst(N(longname), N("old.lab."), N(longtarget), out), KR_ESPACE);
 }
 END_TEST
 
