@@ -78,13 +78,9 @@ def servers():
         '. NS a.root-servers.net.', 'a.root-servers.net. A ' + ROOT,
         'loop NS ns.loop.', 'ns.loop A ' + LOOP, 'alias NS ns.alias.', 'ns.alias A ' + ALIAS,
         'dn NS ns.dn.', 'ns.dn A ' + DN]))
-    s = [fakenet.ZoneServer('dn-root', [ROOT], root), Canned('dn-loop', [LOOP], 'loop.', loop_zone),
-         Canned('dn-alias', [ALIAS], 'alias.', alias_zone), Canned('dn-dn', [DN], 'dn.', dn_zone)]
-    for x in s:
-        x.start()
-    yield s
-    for x in s:
-        x.stop()
+    yield from fakenet.serving([
+        fakenet.ZoneServer('dn-root', [ROOT], root), Canned('dn-loop', [LOOP], 'loop.', loop_zone),
+        Canned('dn-alias', [ALIAS], 'alias.', alias_zone), Canned('dn-dn', [DN], 'dn.', dn_zone)])
 
 
 def start(kresd, minimize):
