@@ -71,5 +71,14 @@ KR_EXPORT const uint8_t *kr_dname_parent(const uint8_t *name);
  * @return its length, or KR_ESPACE when it would be longer than KR_DNAME_MAXLEN.
  */
 KR_EXPORT int kr_dname_wildcard(uint8_t *dst, const uint8_t *name);
+/**
+ * DNAME substitution (RFC 6672 2.2): name, at or below owner, with the suffix
+ * owner replaced by target, into dst (KR_DNAME_MAXLEN bytes; may be name).
+ * Letter case is kept as given.
+ * @return its length, KR_ESPACE when it would be longer than KR_DNAME_MAXLEN
+ *         (a server answers YXDOMAIN), or -EINVAL when name is not at or
+ *         below owner.
+ */
+KR_EXPORT int kr_dname_subst(uint8_t *dst, const uint8_t *name, const uint8_t *owner, const uint8_t *target);
 /** Copy the name into mm. @return the copy or NULL. @note owned by mm. */
 KR_EXPORT uint8_t *kr_dname_copy(const uint8_t *name, kr_mm_t *mm);

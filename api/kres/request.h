@@ -59,6 +59,7 @@ enum kr_qflag {
 	KR_QF_DNS64_DISABLE   = 1ull << 35,
 	KR_QF_TLS             = 1ull << 36, /**< send upstream queries over TLS, see <kres/tls.h> */
 	KR_QF_DNSSEC_VALIDATED = 1ull << 37, /**< (cache) served data was stored validated; (validate) proven secure */
+	KR_QF_CNAME_LOOP      = 1ull << 38, /**< the sub-query's CNAME/DNAME chain loops (RFC 1034 3.6.2): SERVFAIL */
 };
 
 /**
@@ -96,7 +97,7 @@ struct kr_query {
 	uint64_t flags;            /**< enum kr_qflag bits */
 	uint64_t started_ms;       /**< monotonic time of creation, milliseconds */
 	uint32_t secret;           /**< per-query random bits (0x20 case randomisation) */
-	uint32_t reserved_;
+	uint32_t cname_from;       /**< with KR_QF_CNAME: uid of the sub-query whose CNAME/DNAME led here */
 	/** Where the outgoing query written by a producing layer goes, in order of preference. */
 	union kr_sockaddr ns_addr[KR_NS_MAX];
 	const uint8_t *zone_cut;   /**< closest known zone cut; @note owned by the request pool */
@@ -164,7 +165,12 @@ KR_EXPORT struct kr_query *kr_rplan_push(struct kr_rplan *rplan, struct kr_query
 					 const uint8_t *name, uint16_t cls, uint16_t type);
 /**
  * Replace the current work with a query for target, a CNAME/DNAME link from qry.
- * @return the query, or NULL when the chain limit is reached or memory runs out.
+ * A target already asked in the chain that led to qry (qry included, same type
+ * and class) is a loop: qry gets KR_QF_CNAME_LOOP and NULL is returned; the
+ * caller fails the sub-query, and when it is the client's chain the request
+ * ends in SERVFAIL keeping the chain already put in the answer section.
+ * @return the query, or NULL when the chain loops, the chain limit is reached
+ *         or memory runs out.
  */
 KR_EXPORT struct kr_query *kr_rplan_push_cname(struct kr_rplan *rplan, struct kr_query *qry,
 					       const uint8_t *target);

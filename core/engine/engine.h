@@ -85,9 +85,10 @@ int kr_resolve_checkout(struct kr_request *req, kr_pkt_t *pkt, const struct sock
  */
 enum kr_layer_state kr_resolve_consume(struct kr_request *req, const struct sockaddr *src, kr_pkt_t *pkt);
 /**
- * End the request: run finish and answer_finalize, set SERVFAIL on failure,
- * add the OPT record, truncate to the client's size. req->answer is then
- * ready to send.
+ * End the request: run finish and answer_finalize, set SERVFAIL on failure
+ * (an empty answer, except for a client's CNAME/DNAME chain that loops,
+ * KR_QF_CNAME_LOOP: its records stay), add the OPT record, truncate to the
+ * client's size. req->answer is then ready to send.
  */
 void kr_resolve_finish(struct kr_request *req, enum kr_layer_state state);
 /** Random 32 bits (for IDs and 0x20). */

@@ -479,6 +479,16 @@ static void answer_fail(struct kr_request *req, uint16_t rcode)
 	kr_pkt_set_rcode(req->answer, rcode);
 }
 
+/** Did the client's own CNAME/DNAME chain end in a loop (KR_QF_CNAME_LOOP)? */
+static bool client_chain_looped(const struct kr_request *req)
+{
+	const struct kr_rplan *rp = &req->rplan;
+	for (uint32_t i = 0; i < rp->pending_len; ++i)
+		if (!rp->pending[i]->parent && (rp->pending[i]->flags & KR_QF_CNAME_LOOP))
+			return true;
+	return false;
+}
+
 void kr_resolve_finish(struct kr_request *req, enum kr_layer_state state)
 {
 	kr_pkt_t *a = req->answer;
@@ -492,7 +502,12 @@ void kr_resolve_finish(struct kr_request *req, enum kr_layer_state state)
 		if (req->state != KR_STATE_FAIL)
 			req->state = state;
 	}
-	if (req->state == KR_STATE_FAIL) {
+	if (req->state == KR_STATE_FAIL && client_chain_looped(req)) {
+		/* RFC 1034 3.6.2: the loop is an error, shown with the chain that loops
+		 * (what the layers put in the answer section on the way). */
+		kr_pkt_set_rcode(a, KR_RCODE_SERVFAIL);
+		kr_pkt_set_flag(a, KR_PKT_AA, false);
+	} else if (req->state == KR_STATE_FAIL) {
 		const kr_pkt_t *q = req->qsource.packet;
 		kr_rrset_t *opt = a->opt;   /* answer_fail() clears the packet, OPT included */
 		answer_fail(req, q && q->qclass == KR_CLASS_CH ? KR_RCODE_REFUSED : KR_RCODE_SERVFAIL);

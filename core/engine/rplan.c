@@ -43,7 +43,8 @@ struct kr_query *kr_rplan_push(struct kr_rplan *rplan, struct kr_query *parent,
 	q->secret = kr_rand32();
 	if (parent) {
 		q->cname_depth = parent->cname_depth;
-		q->flags = parent->flags & ~(uint64_t)(KR_QF_RESOLVED | KR_QF_CNAME | KR_QF_CACHED);
+		q->flags = parent->flags & ~(uint64_t)(KR_QF_RESOLVED | KR_QF_CNAME | KR_QF_CACHED |
+						       KR_QF_CNAME_LOOP);
 	}
 	if (array_push(req->pool, &rplan->pending, &rplan->pending_len, &rplan->pending_cap, q) != 0)
 		return NULL;
@@ -53,9 +54,39 @@ struct kr_query *kr_rplan_push(struct kr_rplan *rplan, struct kr_query *parent,
 	return q;
 }
 
+/** The resolved sub-query with this uid, or NULL. */
+static const struct kr_query *resolved_by_uid(const struct kr_rplan *rplan, uint32_t uid)
+{
+	for (uint32_t i = rplan->resolved_len; i-- > 0;)
+		if (rplan->resolved[i]->uid == uid)
+			return rplan->resolved[i];
+	return NULL;
+}
+
+/** Was target asked already by qry or the links of the chain that led to it? */
+static bool chain_has(const struct kr_rplan *rplan, const struct kr_query *qry, const uint8_t *target)
+{
+	/* cname_depth links at most: a bound even if uids were reused. */
+	for (unsigned left = qry->cname_depth + 1u; qry && left > 0; --left) {
+		if (kr_dname_eq(qry->sname, target))
+			return true;
+		if (!(qry->flags & KR_QF_CNAME))
+			return false;
+		qry = resolved_by_uid(rplan, qry->cname_from);
+	}
+	return false;
+}
+
 struct kr_query *kr_rplan_push_cname(struct kr_rplan *rplan, struct kr_query *qry, const uint8_t *target)
 {
 	struct kr_request *req = rplan->request;
+	if (chain_has(rplan, qry, target)) {
+		char name[KR_DNAME_MAXTEXT];
+		kr_dname_to_str(name, sizeof(name), target);
+		kr_log_req(req, KR_LOG_DEBUG, "plan", "CNAME/DNAME loop: %s is in the chain already", name);
+		qry->flags |= KR_QF_CNAME_LOOP;
+		return NULL;
+	}
 	unsigned limit = req->ctx ? req->ctx->max_cname : KR_DEFAULT_MAX_CNAME;
 	if (qry->cname_depth >= limit) {
 		kr_log_req(req, KR_LOG_DEBUG, "plan", "CNAME chain longer than %u", limit);
@@ -68,9 +99,11 @@ struct kr_query *kr_rplan_push_cname(struct kr_rplan *rplan, struct kr_query *qr
 	if (!next)
 		return NULL;
 	next->cname_depth = qry->cname_depth + 1;
+	next->cname_from = qry->uid;
 	/* The link's verdict is its own: the target is judged afresh. */
 	next->flags = (qry->flags & ~(uint64_t)(KR_QF_RESOLVED | KR_QF_CACHED | KR_QF_DNSSEC_VALIDATED |
-						KR_QF_DNSSEC_INSECURE | KR_QF_DNSSEC_BOGUS)) | KR_QF_CNAME;
+						KR_QF_DNSSEC_INSECURE | KR_QF_DNSSEC_BOGUS | KR_QF_CNAME_LOOP)) |
+		      KR_QF_CNAME;
 	return next;
 }
 

@@ -64,6 +64,7 @@ static const struct {
 	{ "CACHE_TRIED", KR_QF_CACHE_TRIED }, { "NO_NS_FOUND", KR_QF_NO_NS_FOUND },
 	{ "PKT_IS_SANE", KR_QF_PKT_IS_SANE }, { "DNS64_DISABLE", KR_QF_DNS64_DISABLE },
 	{ "TLS", KR_QF_TLS }, { "DNSSEC_VALIDATED", KR_QF_DNSSEC_VALIDATED },
+	{ "CNAME_LOOP", KR_QF_CNAME_LOOP },
 };
 
 uint64_t kr_qflag_from_str(const char *name)

@@ -272,6 +272,19 @@ int kr_dname_wildcard(uint8_t *dst, const uint8_t *name)
 	return (int)len + 2;
 }
 
+int kr_dname_subst(uint8_t *dst, const uint8_t *name, const uint8_t *owner, const uint8_t *target)
+{
+	if (!kr_dname_in(name, owner))
+		return -EINVAL;
+	size_t prefix = kr_dname_size(name) - kr_dname_size(owner);
+	size_t tlen = kr_dname_size(target);
+	if (prefix + tlen > KR_DNAME_MAXLEN)
+		return KR_ESPACE;
+	memmove(dst, name, prefix);
+	memmove(dst + prefix, target, tlen);
+	return (int)(prefix + tlen);
+}
+
 uint8_t *kr_dname_copy(const uint8_t *name, kr_mm_t *mm)
 {
 	return kr_mm_memdup(mm, name, kr_dname_size(name));

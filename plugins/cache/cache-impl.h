@@ -491,6 +491,27 @@ enum cache_aggr_result cache_aggr_find(struct cache *c, struct kr_request *req,
 				       const struct kr_query *qry, struct cache_memo *memo,
 				       uint32_t now, struct cache_set *sets, unsigned max, int *n);
 
+/** What cache_dname_find() synthesized. */
+enum cache_dname_result {
+	CACHE_DNAME_NONE = 0,  /**< nothing: go on (aggressive use, upstream) */
+	CACHE_DNAME_CNAME,     /**< sets: the DNAME (RRSIGs) and the synthesized CNAME, last */
+	CACHE_DNAME_YXDOMAIN,  /**< sets: the DNAME (RRSIGs); the substitution is too long */
+};
+
+/**
+ * RFC 6672 3.4 (dname.c): answer qry by substitution from a DNAME cached at
+ * an ancestor of its name, up to the closest cached zone cut. Used when the
+ * ordinary look-ups missed; the names walked are those the zone-cut look-up
+ * probes anyway (memo). A query to be validated takes only a DNAME stored
+ * SECURE or INSECURE; bogus data is never used.
+ * @param sets  out; the CNAME has the DNAME's remaining TTL, owner qry->sname
+ * @param rank  out: the DNAME entry's rank (the CNAME's)
+ * @return the result; *n the number of sets (RDATA from the request's pool).
+ */
+enum cache_dname_result cache_dname_find(struct cache *c, struct kr_request *req, const struct kr_query *qry,
+					 struct cache_memo *memo, uint32_t now, struct cache_set *sets,
+					 unsigned max, int *n, uint8_t *rank);
+
 /** Delete the NSEC/NSEC3 namespaces that could deny a name at or below name. @return 0 or <0. */
 int cache_aggr_clear(struct cache *c, const uint8_t *name);
 

@@ -384,6 +384,19 @@ enum kr_layer_state cache_produce(struct cache *c, struct kr_layer_ctx *ctx, kr_
 			return answer(c, ctx, pkt, sets, n, KR_RCODE_NOERROR, h.rank);
 		}
 	}
+	if (qry->stype != KR_TYPE_DS) {
+		struct cache_reqdata *r = cache_reqdata(c, req);
+		int n = 0;
+		uint8_t rank = 0;
+		enum cache_dname_result dr = cache_dname_find(c, req, qry, r ? &r->memo : NULL, now, sets,
+							      MAX_SETS, &n, &rank);
+		if (dr == CACHE_DNAME_YXDOMAIN)
+			return answer(c, ctx, pkt, sets, n, KR_RCODE_YXDOMAIN, rank);
+		if (dr == CACHE_DNAME_CNAME && qry->stype == KR_TYPE_CNAME)
+			return answer(c, ctx, pkt, sets, n, KR_RCODE_NOERROR, rank);
+		if (dr == CACHE_DNAME_CNAME)
+			return follow(c, ctx, sets, n, rank);
+	}
 	if (c->aggressive) {
 		struct cache_reqdata *r = cache_reqdata(c, req);
 		int n = 0;
@@ -800,6 +813,7 @@ enum kr_layer_state cache_consume(struct cache *c, struct kr_layer_ctx *ctx, kr_
 	}
 	const uint8_t *end = chain[links];
 	bool has_answer = false, has_soa = false;
+	bool dname_kept[MAX_GROUPS] = { false };
 	for (int i = 0; i < n; ++i) {
 		struct cache_group *gi = &g[i];
 		const uint8_t *owner = gi->rr.owner;
@@ -814,10 +828,15 @@ enum kr_layer_state cache_consume(struct cache *c, struct kr_layer_ctx *ctx, kr_
 				continue;
 			if (gi->rr.type == qtype && kr_dname_eq(owner, end))
 				has_answer = true;
+			uint8_t rank = aa ? KR_RANK_AUTH_ANSWER : KR_RANK_ANSWER;
 			struct cache_group *dn = gi->rr.type == KR_TYPE_CNAME ? dname_of(g, n, gi, zone) : NULL;
-			uint8_t arank = aa ? KR_RANK_AUTH_ANSWER : KR_RANK_ANSWER;
-			if (dn || !is_expansion(gi) || !remember_expansion(c, p, qry, gi, g, n, arank, now, mm))
-				remember(c, p, qry, gi, dn, arank, now, mm);
+			if (dn || !is_expansion(gi) || !remember_expansion(c, p, qry, gi, g, n, rank, now, mm))
+				remember(c, p, qry, gi, dn, rank, now, mm);
+			/* The DNAME on its own too, for the names below it (RFC 6672 3.4). */
+			if (dn && dn->rr.type != qtype && !dname_kept[dn - g]) {
+				dname_kept[dn - g] = true;
+				remember(c, p, qry, dn, NULL, rank, now, mm);
+			}
 		} else if (gi->section == KR_SECTION_AUTHORITY) {
 			if (gi->rr.type == KR_TYPE_SOA && in_zone)
 				has_soa = true;

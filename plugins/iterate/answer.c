@@ -121,10 +121,15 @@ struct walk {
 	bool data;             /* data of qtype found at the end of the chain */
 	bool synth;            /* a DNAME needed a CNAME the server did not give */
 	bool overflow;         /* DNAME substitution too long (YXDOMAIN) */
+	bool loop;             /* a link led back to a name of the chain */
 	const uint8_t *cur;    /* the name reached */
 };
 
-/** Follow CNAME and DNAME links from qname within zone. @return 0, -ENOMEM or KR_ELOOP. */
+/**
+ * Follow CNAME and DNAME links from qname within zone.
+ * @return 0, -ENOMEM or KR_ELOOP (w->loop: back to a name of the chain, cur
+ *         is that name; else longer than ITER_MAX_CHAIN).
+ */
 static int chain_walk(struct walk *w, const uint8_t *zone, const uint8_t *qname, uint16_t qtype, kr_mm_t *mm)
 {
 	const kr_pkt_t *pkt = w->pkt;
@@ -165,7 +170,7 @@ static int chain_walk(struct walk *w, const uint8_t *zone, const uint8_t *qname,
 			if (!synth)
 				return -ENOMEM;
 			w->keep[dname] = true;
-			if (iter_dname_subst(w->cur, dn->owner, rdata_name(dn), synth) < 0) {
+			if (kr_dname_subst(synth, w->cur, dn->owner, rdata_name(dn)) < 0) {
 				w->overflow = true;
 				return 0;
 			}
@@ -181,13 +186,13 @@ static int chain_walk(struct walk *w, const uint8_t *zone, const uint8_t *qname,
 		} else {
 			return 0;
 		}
-		w->names[w->links] = w->cur;
-		if (++w->links > ITER_MAX_CHAIN)
-			return KR_ELOOP;
+		w->names[w->links++] = w->cur;
+		w->cur = next;
 		for (uint16_t i = 0; i < w->links; ++i)
 			if (kr_dname_eq(w->names[i], next))
-				return KR_ELOOP;
-		w->cur = next;
+				w->loop = true;
+		if (w->loop || w->links > ITER_MAX_CHAIN)
+			return KR_ELOOP;
 	}
 }
 
@@ -253,7 +258,7 @@ static int chain_collect(const kr_pkt_t *pkt, const uint8_t *qname, kr_mm_t *mm,
 		if (rr->type != KR_TYPE_DNAME || !kr_dname_in(cur, rr->owner) || kr_dname_eq(cur, rr->owner))
 			continue;
 		uint8_t synth[KR_DNAME_MAXLEN];
-		if (iter_dname_subst(cur, rr->owner, rdata_name(rr), synth) < 0)
+		if (kr_dname_subst(synth, cur, rr->owner, rdata_name(rr)) < 0)
 			continue;
 		/* The server's CNAME matching the substitution, wherever it stands
 		 * (RRSIGs may come between), is taken rather than a synthesized one. */
@@ -290,9 +295,9 @@ int iter_classify(kr_pkt_t *pkt, const uint8_t *zone, const uint8_t *qname, uint
 	int ret = chain_walk(&w, zone, qname, qtype, mm);
 	if (ret == -ENOMEM)
 		return ret;
-	if (ret == KR_ELOOP) {
+	if (ret == KR_ELOOP && !w.loop) {
 		res->verdict = ITER_LAME;
-		res->why = "CNAME/DNAME loop or chain too long in one reply";
+		res->why = "CNAME/DNAME chain too long in one reply";
 		return 0;
 	}
 	if ((w.data || w.links) && !aa && require_aa) {
@@ -303,7 +308,9 @@ int iter_classify(kr_pkt_t *pkt, const uint8_t *zone, const uint8_t *qname, uint
 
 	/* Decide. */
 	bool negative = false;
-	if (w.links && (w.synth || !kr_dname_in(w.cur, zone))) {
+	if (w.loop) {
+		res->verdict = ITER_LOOP;    /* RFC 1034 3.6.2: an error, whichever server is asked */
+	} else if (w.links && (w.synth || !kr_dname_in(w.cur, zone))) {
 		res->verdict = ITER_CNAME;   /* follow the chain elsewhere (or re-ask a synthesized target) */
 	} else if (w.data || w.overflow) {
 		res->verdict = ITER_ANSWER;
@@ -348,7 +355,7 @@ int iter_classify(kr_pkt_t *pkt, const uint8_t *zone, const uint8_t *qname, uint
 			return 0;
 		}
 	}
-	if (res->verdict == ITER_CNAME)
+	if (res->verdict == ITER_CNAME || res->verdict == ITER_LOOP)
 		res->target = w.cur;
 	res->links = w.links;
 
@@ -375,7 +382,7 @@ int iter_classify(kr_pkt_t *pkt, const uint8_t *zone, const uint8_t *qname, uint
 			}
 		}
 	}
-	if (res->verdict == ITER_CNAME) {
+	if (res->verdict == ITER_CNAME || res->verdict == ITER_LOOP) {
 		ret = chain_collect(pkt, qname, mm, res);
 		if (ret != 0)
 			return ret;

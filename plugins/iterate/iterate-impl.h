@@ -147,6 +147,7 @@ enum iter_verdict {
 	ITER_NODATA,    /**< final: the name exists, no data of the type */
 	ITER_NXDOMAIN,  /**< final: the name does not exist */
 	ITER_CNAME,     /**< a CNAME/DNAME chain leads to target: ask for it */
+	ITER_LOOP,      /**< final: the chain leads back to target, a name of it (chain holds it) */
 	ITER_REFERRAL,  /**< a delegation to zone, below the current cut */
 	ITER_LAME,      /**< unusable: try another server */
 };
@@ -155,8 +156,8 @@ enum iter_verdict {
 struct iter_result {
 	enum iter_verdict verdict;
 	const uint8_t *zone;      /**< REFERRAL: the delegated zone; @note owned by the packet */
-	const uint8_t *target;    /**< CNAME: the name to ask next; @note packet or mm */
-	const kr_rrset_t **chain; /**< CNAME: the chain's records (CNAME, DNAME, synthesized CNAME, RRSIG) */
+	const uint8_t *target;    /**< CNAME: the name to ask next, LOOP: the name met again; @note mm */
+	const kr_rrset_t **chain; /**< CNAME, LOOP: the chain's records (CNAME, DNAME, synthesized CNAME, RRSIG) */
 	uint16_t chain_len;
 	uint16_t links;           /**< CNAME/DNAME links followed inside the reply */
 	uint16_t rcode;
@@ -186,12 +187,6 @@ int iter_classify(kr_pkt_t *pkt, const uint8_t *zone, const uint8_t *qname, uint
  */
 enum iter_verdict iter_referral_check(const kr_pkt_t *pkt, const uint8_t *zone, const uint8_t *qname,
 				      const uint8_t **zone_out, const char **why);
-/**
- * DNAME substitution: replace the suffix owner of name by target.
- * @param out  at least KR_DNAME_MAXLEN bytes
- * @return the length, or KR_ESPACE when the result is too long (YXDOMAIN).
- */
-int iter_dname_subst(const uint8_t *name, const uint8_t *owner, const uint8_t *target, uint8_t *out);
 
 /* --- QNAME minimisation (minimise.c) --- */
 

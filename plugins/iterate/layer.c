@@ -580,26 +580,57 @@ static enum kr_layer_state follow_referral(struct kr_layer_ctx *ctx, struct kr_q
 	return KR_STATE_PRODUCE;
 }
 
+/**
+ * The client's chain: its links go to the answer now, the target's answer
+ * follows (signatures only for a client that set DO, RFC 4035 3.2.1).
+ * @return 0 or -ENOMEM (the answer is full).
+ */
+static int chain_to_answer(struct kr_request *req, const struct kr_query *qry, const struct iter_result *res)
+{
+	if (qry->parent)
+		return 0;
+	const kr_pkt_t *q = req->qsource.packet;
+	bool dnssec = q && q->opt && kr_edns_do(q->opt);
+	for (uint16_t i = 0; i < res->chain_len; ++i) {
+		if (!dnssec && res->chain[i]->type == KR_TYPE_RRSIG && qry->stype != KR_TYPE_RRSIG)
+			continue;
+		kr_rrset_t *rr = kr_rrset_copy(res->chain[i], req->pool);
+		if (!rr || kr_pkt_put(req->answer, rr) != 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/**
+ * The chain loops (RFC 1034 3.6.2: an error). The client's query fails with
+ * SERVFAIL showing the chain (KR_QF_CNAME_LOOP keeps the answer section); an
+ * NS address has none from here, and the parent tries its other names.
+ */
+static enum kr_layer_state chain_loops(struct kr_layer_ctx *ctx, struct kr_query *qry, struct iter_qry *st,
+				       const uint8_t *name)
+{
+	char target[KR_DNAME_MAXTEXT];
+	kr_dname_to_str(target, sizeof(target), name);
+	log_q(ctx->req, qry, "CNAME/DNAME loop back to %s", target);
+	if (st->ns_target)
+		return KR_STATE_DONE;
+	qry->flags |= KR_QF_CNAME_LOOP;
+	return KR_STATE_FAIL;
+}
+
 static enum kr_layer_state follow_cname(struct kr_layer_ctx *ctx, struct kr_query *qry,
 					struct iter_qry *st, const struct iter_result *res)
 {
 	struct kr_request *req = ctx->req;
-	if (!qry->parent) {
-		/* The client's chain: its links go to the answer now, the target's answer follows
-		 * (signatures only for a client that set DO, RFC 4035 3.2.1). */
-		const kr_pkt_t *q = req->qsource.packet;
-		bool dnssec = q && q->opt && kr_edns_do(q->opt);
-		for (uint16_t i = 0; i < res->chain_len; ++i) {
-			if (!dnssec && res->chain[i]->type == KR_TYPE_RRSIG && qry->stype != KR_TYPE_RRSIG)
-				continue;
-			kr_rrset_t *rr = kr_rrset_copy(res->chain[i], req->pool);
-			if (!rr || kr_pkt_put(req->answer, rr) != 0)
-				return KR_STATE_FAIL;
-		}
-	}
+	if (chain_to_answer(req, qry, res) != 0)
+		return KR_STATE_FAIL;
+	if (res->verdict == ITER_LOOP)
+		return chain_loops(ctx, qry, st, res->target);
 	char target[KR_DNAME_MAXTEXT];
 	kr_dname_to_str(target, sizeof(target), res->target);
 	struct kr_query *next = kr_rplan_push_cname(&req->rplan, qry, res->target);
+	if (!next && (qry->flags & KR_QF_CNAME_LOOP))
+		return chain_loops(ctx, qry, st, res->target);
 	if (!next) {
 		log_q(req, qry, "cannot follow the chain to %s (limit reached)", target);
 		return KR_STATE_FAIL;
@@ -631,6 +662,7 @@ static enum kr_layer_state consume_minimised(struct kr_layer_ctx *ctx, struct kr
 		/* An alias on the way: ask the full name. */
 		__attribute__((fallthrough));
 	case ITER_CNAME:
+	case ITER_LOOP:
 		st->min.off = true;
 		st->sent = false;
 		log_q(ctx->req, qry, "alias on the way, asking the full name");
@@ -748,6 +780,7 @@ enum kr_layer_state iterate_consume(struct kr_layer_ctx *ctx, kr_pkt_t *pkt)
 		      res.verdict == ITER_NODATA ? "NODATA" : "answer", kr_pkt_count(pkt, KR_SECTION_ANSWER));
 		return KR_STATE_DONE;
 	case ITER_CNAME:
+	case ITER_LOOP:
 		return follow_cname(ctx, qry, st, &res);
 	case ITER_REFERRAL:
 		if (qry->stype == KR_TYPE_DS && kr_dname_eq(res.zone, qry->sname))

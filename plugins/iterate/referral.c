@@ -40,20 +40,3 @@ enum iter_verdict iter_referral_check(const kr_pkt_t *pkt, const uint8_t *zone, 
 	*zone_out = ns_owner;
 	return ITER_REFERRAL;
 }
-
-int iter_dname_subst(const uint8_t *name, const uint8_t *owner, const uint8_t *target, uint8_t *out)
-{
-	int keep = kr_dname_labels(name) - kr_dname_labels(owner);
-	size_t prefix = 0;
-	const uint8_t *p = name;
-	for (int i = 0; i < keep; ++i) {
-		prefix += (size_t)*p + 1;
-		p += *p + 1;
-	}
-	size_t tlen = kr_dname_size(target);
-	if (prefix + tlen > KR_DNAME_MAXLEN)
-		return KR_ESPACE;
-	memcpy(out, name, prefix);
-	memcpy(out + prefix, target, tlen);
-	return (int)(prefix + tlen);
-}

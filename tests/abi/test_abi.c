@@ -79,6 +79,7 @@ int main(void)
 	OFF(struct kr_query, flags, 32);
 	OFF(struct kr_query, started_ms, 40);
 	OFF(struct kr_query, secret, 48);
+	OFF(struct kr_query, cname_from, 52);
 	OFF(struct kr_query, ns_addr, 56);
 	OFF(struct kr_query, zone_cut, 168);
 	OFF(struct kr_query, plugin_vars, 176);

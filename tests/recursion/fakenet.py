@@ -677,6 +677,17 @@ class PyServer:
                 pass
 
 
+def serving(servers):
+    """For a pytest fixture: `yield from serving([...])` starts the servers, stops them after."""
+    for x in servers:
+        x.start()
+    try:
+        yield servers
+    finally:
+        for x in servers:
+            x.stop()
+
+
 class Silent(PyServer):
     """Reads every query and never answers (UDP and TCP)."""
 

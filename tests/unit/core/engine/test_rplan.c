@@ -284,11 +284,63 @@ START_TEST(test_push_cname)
 	q = kr_rplan_push(rp, NULL, dn("start.test"), KR_CLASS_IN, KR_TYPE_A);
 	int links = 0;
 	struct kr_query *next;
-	while ((next = kr_rplan_push_cname(rp, q, dn("next.test"))) != NULL) {
+	char name[32];
+	for (;;) {
+		snprintf(name, sizeof(name), "next%d.test", links);
+		if (!(next = kr_rplan_push_cname(rp, q, dn(name))))
+			break;
 		q = next;
 		ck_assert_int_le(++links, KR_DEFAULT_MAX_CNAME);
 	}
 	ck_assert_int_eq(links, KR_DEFAULT_MAX_CNAME);
+	ck_assert(!(q->flags & KR_QF_CNAME_LOOP));   /* the limit, not a loop */
+	fixture_deinit(&f);
+}
+END_TEST
+
+START_TEST(test_push_cname_loop)
+{
+	struct fixture f;
+	fixture_init(&f, true);
+	struct kr_rplan *rp = &f.req.rplan;
+	struct kr_query *top = kr_rplan_push(rp, NULL, dn("a.test"), KR_CLASS_IN, KR_TYPE_A);
+	/* to itself (a DNAME onto its own owner) */
+	ck_assert_ptr_null(kr_rplan_push_cname(rp, top, dn("A.Test")));
+	ck_assert(top->flags & KR_QF_CNAME_LOOP);
+	ck_assert_ptr_eq(kr_rplan_current(rp), top);   /* left in place, for the caller to fail */
+	top->flags &= ~(uint64_t)KR_QF_CNAME_LOOP;
+	/* a -> b -> c -> a, across replies: the links are remembered */
+	struct kr_query *b = kr_rplan_push_cname(rp, top, dn("b.test"));
+	ck_assert_ptr_nonnull(b);
+	ck_assert_uint_eq(b->cname_from, top->uid);
+	struct kr_query *c = kr_rplan_push_cname(rp, b, dn("c.test"));
+	ck_assert_ptr_nonnull(c);
+	ck_assert(!(c->flags & KR_QF_CNAME_LOOP));
+	ck_assert_ptr_null(kr_rplan_push_cname(rp, c, dn("a.test")));
+	ck_assert(c->flags & KR_QF_CNAME_LOOP);
+	c->flags &= ~(uint64_t)KR_QF_CNAME_LOOP;
+	ck_assert_ptr_null(kr_rplan_push_cname(rp, c, dn("b.test")));
+	ck_assert(c->flags & KR_QF_CNAME_LOOP);
+	fixture_deinit(&f);
+
+	fixture_init(&f, true);
+	rp = &f.req.rplan;
+	struct kr_query *p = kr_rplan_push(rp, NULL, dn("parent.test"), KR_CLASS_IN, KR_TYPE_NS);
+	struct kr_query *s1 = kr_rplan_push(rp, p, dn("ns.test"), KR_CLASS_IN, KR_TYPE_A);
+	struct kr_query *t1 = kr_rplan_push_cname(rp, s1, dn("target.test"));
+	ck_assert_ptr_nonnull(t1);
+	t1->flags |= KR_QF_RESOLVED;
+	ck_assert_int_eq(kr_rplan_pop(rp, t1), 0);
+	/* the same name again (past the cache, say): its chain starts afresh */
+	struct kr_query *s2 = kr_rplan_push(rp, p, dn("ns.test"), KR_CLASS_IN, KR_TYPE_A);
+	ck_assert(!(s2->flags & KR_QF_CNAME));
+	struct kr_query *t2 = kr_rplan_push_cname(rp, s2, dn("target.test"));
+	ck_assert_ptr_nonnull(t2);
+	ck_assert(!(t2->flags & KR_QF_CNAME_LOOP));
+	/* a sub-query of a looping one does not inherit the mark */
+	t2->flags |= KR_QF_CNAME_LOOP;
+	struct kr_query *child = kr_rplan_push(rp, t2, dn("x.test"), KR_CLASS_IN, KR_TYPE_DS);
+	ck_assert(!(child->flags & KR_QF_CNAME_LOOP));
 	fixture_deinit(&f);
 }
 END_TEST
@@ -327,7 +379,7 @@ int main(void)
 	unit_tcase(s, "kr_rplan_push", NULL, test_push, test_push_inherit, test_push_limit);
 	unit_tcase(s, "kr_rplan_pop", NULL, test_pop);
 	unit_tcase(s, "kr_rplan_current", NULL, test_current);
-	unit_tcase(s, "kr_rplan_push_cname", NULL, test_push_cname);
+	unit_tcase(s, "kr_rplan_push_cname", NULL, test_push_cname, test_push_cname_loop);
 	unit_tcase(s, "kr_rplan_satisfies", NULL, test_satisfies);
 	return unit_run(s);
 }

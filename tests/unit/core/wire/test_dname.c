@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Unit tests of core/wire/dname.c */
 #include <check.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <kres/dname.h>
@@ -398,6 +399,41 @@ START_TEST(test_wildcard)
 }
 END_TEST
 
+START_TEST(test_subst)
+{
+	uint8_t buf[KR_DNAME_MAXLEN];
+	/* RFC 6672 2.2, table 1 */
+	ck_assert_int_eq(kr_dname_subst(buf, dn("A.b.Example.com"), dn("example.COM"), dn("example.net")), 17);
+	ck_assert_mem_eq(buf, "\1A\1b\7example\3net", 17);
+	ck_assert_int_eq(kr_dname_subst(buf, dn("a.x.example.com"), dn("x.example.com"), dn("example.net")), 15);
+	ck_assert_mem_eq(buf, "\1a\7example\3net", 15);
+	ck_assert_int_eq(kr_dname_subst(buf, dn("shortloop.x"), dn("x"), dn(".")), 11);
+	ck_assert_mem_eq(buf, "\11shortloop", 11);
+	ck_assert_int_eq(kr_dname_subst(buf, dn("cyc.example.com"), dn("example.com"), dn("example.com")), 17);
+	ck_assert_mem_eq(buf, "\3cyc\7example\3com", 17);
+	/* the owner itself: the target (what a DNAME query is not answered with, but exact) */
+	ck_assert_int_eq(kr_dname_subst(buf, dn("example.com"), dn("example.com"), dn("example.net")), 13);
+	/* not below the owner (table 1, lines 1 and 5) */
+	ck_assert_int_eq(kr_dname_subst(buf, dn("com"), dn("example.com"), dn("example.net")), -EINVAL);
+	ck_assert_int_eq(kr_dname_subst(buf, dn("ab.example.com"), dn("b.example.com"), dn("example.net")), -EINVAL);
+	/* in place */
+	kr_dname_from_str(buf, sizeof(buf), "w.old.lab");
+	ck_assert_int_eq(kr_dname_subst(buf, buf, dn("old.lab"), dn("new.example")), 15);
+	ck_assert_mem_eq(buf, "\1w\3new\7example", 15);
+	/* 255 octets fit, 256 do not (YXDOMAIN) */
+	char text[300];
+	memset(text, 'a', 250);
+	text[250] = '\0';
+	for (int i = 63; i < 250; i += 64)
+		text[i] = '.';
+	uint8_t target[KR_DNAME_MAXLEN];
+	ck_assert_int_eq(kr_dname_from_str(target, sizeof(target), text), 252);
+	ck_assert_int_eq(kr_dname_subst(buf, dn("b.x"), dn("x"), target), 254);
+	ck_assert_int_eq(kr_dname_subst(buf, dn("bb.x"), dn("x"), target), 255);
+	ck_assert_int_eq(kr_dname_subst(buf, dn("bbb.x"), dn("x"), target), KR_ESPACE);
+}
+END_TEST
+
 START_TEST(test_copy)
 {
 	const uint8_t *n = dn("www.example.com");
@@ -432,6 +468,7 @@ int main(void)
 	unit_tcase(s, "lower", NULL, test_lower);
 	unit_tcase(s, "parent", NULL, test_parent);
 	unit_tcase(s, "wildcard", NULL, test_wildcard);
+	unit_tcase(s, "subst", NULL, test_subst);
 	unit_tcase(s, "copy", NULL, test_copy);
 	return unit_run(s);
 }

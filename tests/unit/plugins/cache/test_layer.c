@@ -3,8 +3,8 @@
  * Unit tests of the cache layer (layer.c) and service (service.c), driven by
  * the real engine (core/engine) with a fake upstream plugin after the cache:
  * repeated queries answered with zero upstream queries and lowered TTLs,
- * negative answers, CNAME chains, ranks of referral data, bailiwick,
- * NO_CACHE, and bogus data never served.
+ * negative answers, CNAME chains, DNAME substitution from the cache, ranks
+ * of referral data, bailiwick, NO_CACHE, and bogus data never served.
  */
 #include <arpa/inet.h>
 #include "core/engine/engine.h"
@@ -492,28 +492,20 @@ END_TEST
 
 START_TEST(test_dname_synthesized_cname)
 {
-	static const char *const dname_reply[] = { "ANS x.lab. 300 DNAME y.lab.", NULL };
-	F.reply = dname_reply;
-	F.reply_aa = true;
-	F.zone = "lab";
-	resolve("x.lab", KR_TYPE_DNAME, 0);
-	/* validate stores the DNAME as verified (what its verdict does). */
+	/* validate stores the DNAME (the reply's first set) as verified in the same request. */
 	const struct kr_cache_api *api = kr_service_get(KR_SERVICE_CACHE);
-	kr_rrset_t dname;
-	kr_rrset_init(&dname, (uint8_t *)dn("x.lab"), KR_TYPE_DNAME, KR_CLASS_IN, 300);
-	const uint8_t *target = dn("y.lab");
-	kr_rrset_add_rdata(&dname, target, (uint16_t)kr_dname_size(target), F.pool);
-	ck_assert_int_eq(api->insert_rrset(&F.req, &dname, NULL, KR_RANK_AUTH_ANSWER | KR_RANK_SECURE), 0);
 	static const char *const reply[] = {
 		"ANS x.lab. 300 DNAME y.lab.",
 		"ANS a.x.lab. 300 CNAME a.y.lab.",
-		"ANS b.x.lab. 300 CNAME elsewhere.lab.",   /* not the substitution */
 		"ANS a.y.lab. 300 A 198.18.1.9",
 		NULL };
 	F.reply = reply;
 	F.reply_aa = true;
 	F.zone = "lab";
+	F.secure = true;
 	resolve("a.x.lab", KR_TYPE_A, 0);
+	ck_assert_int_eq(F.secure_ret, 0);
+	F.secure = false;
 	kr_rrset_t rr;
 	uint8_t rank = 0;
 	/* The CNAME synthesized from the verified DNAME is as validated as the DNAME ... */
@@ -526,11 +518,125 @@ START_TEST(test_dname_synthesized_cname)
 	ck_assert_int_eq(kr_pkt_count(a, KR_SECTION_ANSWER), 2);
 	ck_assert_uint_eq(kr_pkt_rr(a, KR_SECTION_ANSWER, 0)->type, KR_TYPE_DNAME);
 	/* A CNAME that is not the substitution is no DNAME's: not validated by it. */
-	F.reply = reply;
-	resolve("b.x.lab", KR_TYPE_A, 0);
+	static const char *const forged[] = {
+		"ANS z.lab. 300 DNAME y.lab.",
+		"ANS b.z.lab. 300 CNAME elsewhere.lab.",
+		"ANS elsewhere.lab. 300 A 198.18.1.9",
+		NULL };
+	F.reply = forged;
+	F.secure = true;
+	resolve("b.z.lab", KR_TYPE_A, 0);
+	F.secure = false;
 	rank = 0;
-	if (api->peek_rrset(&F.req, dn("b.x.lab"), KR_TYPE_CNAME, &rr, NULL, &rank) == 0)
+	if (api->peek_rrset(&F.req, dn("b.z.lab"), KR_TYPE_CNAME, &rr, NULL, &rank) == 0)
 		ck_assert_uint_eq(rank & KR_RANK_SECURE, 0);
+}
+END_TEST
+
+/** Store rr (text, "owner ttl TYPE rdata") through the cache service at rank. */
+static void insert_text(const char *text, uint8_t rank)
+{
+	const struct kr_cache_api *api = kr_service_get(KR_SERVICE_CACHE);
+	kr_rrset_t rr;
+	F.req.pool = F.pool;   /* also before any request */
+	ck_assert_int_eq(kr_rrset_from_str(&rr, text, NULL, 300, F.pool), 0);
+	ck_assert_int_eq(api->insert_rrset(&F.req, &rr, NULL, rank), 0);
+}
+
+START_TEST(test_dname_substitution)
+{
+	/* RFC 6672 3.4: the DNAME of one answer is kept on its own ... */
+	static const char *const first[] = {
+		"ANS old.lab. 300 DNAME new.lab.",
+		"ANS a.old.lab. 300 CNAME a.new.lab.",
+		"ANS a.new.lab. 300 A 198.18.2.1",
+		NULL };
+	F.reply = first;
+	kr_pkt_t *a = resolve("a.old.lab", KR_TYPE_A, 0);
+	ck_assert_int_eq(F.upstream_calls, 1);
+	ck_assert_int_eq(kr_pkt_count(a, KR_SECTION_ANSWER), 3);
+	/* ... and answers a name below it without asking: only the target is asked. */
+	static const char *const target[] = { "ANS b.new.lab. 300 A 198.18.2.2", NULL };
+	F.reply = target;
+	a = resolve("B.old.lab", KR_TYPE_A, 0);
+	ck_assert_int_eq(F.upstream_calls, 1);
+	ck_assert(kr_dname_eq(F.out->qname, dn("b.new.lab")));
+	ck_assert_int_eq(kr_pkt_rcode(a), KR_RCODE_NOERROR);
+	ck_assert_int_eq(kr_pkt_count(a, KR_SECTION_ANSWER), 3);
+	ck_assert_str_eq(rr_text(a, KR_SECTION_ANSWER, 0), "old.lab.\t300\tIN\tDNAME\tnew.lab.");
+	ck_assert_str_eq(rr_text(a, KR_SECTION_ANSWER, 1), "B.old.lab.\t300\tIN\tCNAME\tb.new.lab.");
+	ck_assert_uint_eq(kr_pkt_rr(a, KR_SECTION_ANSWER, 2)->type, KR_TYPE_A);
+	/* Zero upstream queries for the CNAME itself, and for a name whose target is cached. */
+	F.reply = NULL;
+	a = resolve("x.y.old.lab", KR_TYPE_CNAME, 0);
+	ck_assert_int_eq(F.upstream_calls, 0);
+	ck_assert_int_eq(kr_pkt_count(a, KR_SECTION_ANSWER), 2);
+	ck_assert_str_eq(rr_text(a, KR_SECTION_ANSWER, 1), "x.y.old.lab.\t300\tIN\tCNAME\tx.y.new.lab.");
+	a = resolve("b.old.lab", KR_TYPE_A, 0);
+	ck_assert_int_eq(F.upstream_calls, 0);
+	ck_assert_int_eq(kr_pkt_count(a, KR_SECTION_ANSWER), 3);
+	/* The owner itself is no substitution: asked (or answered from its own entries). */
+	a = resolve("old.lab", KR_TYPE_DNAME, 0);
+	ck_assert_int_eq(F.upstream_calls, 0);
+	ck_assert_int_eq(kr_pkt_count(a, KR_SECTION_ANSWER), 1);
+
+	/* RFC 6672 2.2: a substitution longer than 255 octets is YXDOMAIN, with the DNAME. */
+	char text[400] = "s.lab. 300 DNAME ";
+	for (int i = 0; i < 3; ++i)
+		strcat(text, "ttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttt.");
+	strcat(text, "tttttttttttttttttttttttttttttttttttttttttttttttttttt.lab.");
+	insert_text(text, KR_RANK_AUTH_ANSWER);
+	a = resolve("toolong.s.lab", KR_TYPE_A, 0);
+	ck_assert_int_eq(F.upstream_calls, 0);
+	ck_assert_int_eq(kr_pkt_rcode(a), KR_RCODE_YXDOMAIN);
+	ck_assert_int_eq(kr_pkt_count(a, KR_SECTION_ANSWER), 1);
+	ck_assert_uint_eq(kr_pkt_rr(a, KR_SECTION_ANSWER, 0)->type, KR_TYPE_DNAME);
+	/* a shorter name fits: the CNAME */
+	a = resolve("a.s.lab", KR_TYPE_CNAME, 0);
+	ck_assert_int_eq(F.upstream_calls, 0);
+	ck_assert_int_eq(kr_pkt_rcode(a), KR_RCODE_NOERROR);
+	ck_assert_int_eq(kr_pkt_count(a, KR_SECTION_ANSWER), 2);
+
+	/* Not past the closest cached zone cut below the DNAME. */
+	insert_text("cut.old.lab. 300 NS ns.elsewhere.", KR_RANK_AUTH);
+	static const char *const below[] = { "ANS x.cut.old.lab. 300 A 198.18.2.3", NULL };
+	F.reply = below;
+	a = resolve("x.cut.old.lab", KR_TYPE_A, 0);
+	ck_assert_int_eq(F.upstream_calls, 1);
+	ck_assert_int_eq(kr_pkt_count(a, KR_SECTION_ANSWER), 1);
+}
+END_TEST
+
+START_TEST(test_dname_substitution_ranks)
+{
+	static const char *const answer[] = { "ANS q.v.lab. 300 A 198.18.3.1", NULL };
+	/* To be validated: a DNAME stored without a verdict is not used ... */
+	insert_text("plain.lab. 300 DNAME v.lab.", KR_RANK_AUTH_ANSWER);
+	F.reply = answer;
+	kr_pkt_t *a = resolve("q.plain.lab", KR_TYPE_CNAME, KR_QF_DNSSEC_WANT);
+	ck_assert_int_eq(F.upstream_calls, 1);
+	/* ... a SECURE one gives a validated answer ... */
+	insert_text("sec.lab. 300 DNAME v.lab.", KR_RANK_AUTH_ANSWER | KR_RANK_SECURE);
+	a = resolve("q.sec.lab", KR_TYPE_CNAME, KR_QF_DNSSEC_WANT);
+	ck_assert_int_eq(F.upstream_calls, 0);
+	ck_assert_int_eq(kr_pkt_count(a, KR_SECTION_ANSWER), 2);
+	ck_assert(F.req.rplan.initial->flags & KR_QF_DNSSEC_VALIDATED);
+	ck_assert(!(F.req.rplan.initial->flags & KR_QF_DNSSEC_INSECURE));
+	/* ... an INSECURE one an insecure answer ... */
+	insert_text("ins.lab. 300 DNAME v.lab.", KR_RANK_AUTH_ANSWER | KR_RANK_INSECURE);
+	a = resolve("q.ins.lab", KR_TYPE_CNAME, KR_QF_DNSSEC_WANT);
+	ck_assert_int_eq(F.upstream_calls, 0);
+	ck_assert(F.req.rplan.initial->flags & KR_QF_DNSSEC_INSECURE);
+	ck_assert(!(F.req.rplan.initial->flags & KR_QF_DNSSEC_VALIDATED));
+	/* ... and a BOGUS one is never used. */
+	insert_text("bog.lab. 300 DNAME v.lab.", KR_RANK_AUTH_ANSWER | KR_RANK_BOGUS);
+	a = resolve("q.bog.lab", KR_TYPE_CNAME, 0);
+	ck_assert_int_eq(F.upstream_calls, 1);
+	a = resolve("q.bog.lab", KR_TYPE_CNAME, KR_QF_DNSSEC_WANT);
+	ck_assert_int_eq(F.upstream_calls, 1);
+	/* Without validation, the unflagged DNAME serves. */
+	a = resolve("q.plain.lab", KR_TYPE_CNAME, 0);
+	ck_assert_int_eq(F.upstream_calls, 0);
 }
 END_TEST
 
@@ -589,6 +695,7 @@ int main(void)
 	unit_tcase(s, "cache_layer", &fx, test_repeat_from_cache, test_ns_beside_nonauth_answer,
 		   test_glue_ranks, test_validated_in_batch, test_nxdomain, test_nodata,
 		   test_negative_without_soa, test_cname_chain, test_dname_synthesized_cname,
-		   test_bogus_and_nocache, test_no_zone_cut);
+		   test_dname_substitution, test_dname_substitution_ranks, test_bogus_and_nocache,
+		   test_no_zone_cut);
 	return unit_run(s);
 }
