@@ -224,7 +224,7 @@ static bool is_denial(const kr_rrset_t *rr)
  */
 struct later_authority {
 	const kr_rrset_t **rr;
-	uint16_t count, cap;
+	uint32_t count, cap;
 };
 static const char later_authority_key;
 #define LATER_KEY ((const struct kr_plugin *)&later_authority_key)
@@ -235,7 +235,9 @@ static int authority_later(struct kr_request *req, const kr_rrset_t *rr)
 	if (!l && (!(l = kr_mm_calloc(req->pool, sizeof(*l))) || kr_request_set_data(req, LATER_KEY, l) != 0))
 		return -ENOMEM;
 	if (l->count == l->cap) {
-		uint16_t cap = l->cap ? l->cap * 2 : 8;
+		if (l->cap >= UINT16_MAX)
+			return KR_ESPACE;   /* more than any answer holds */
+		uint32_t cap = l->cap ? l->cap * 2 : 8;
 		const kr_rrset_t **n = kr_mm_realloc(req->pool, l->rr, cap * sizeof(*n), l->cap * sizeof(*n));
 		if (!n)
 			return -ENOMEM;
@@ -257,7 +259,7 @@ static int authority_flush(struct kr_request *req)
 	if (!l || !l->count)
 		return 0;
 	int ret = a->current < KR_SECTION_AUTHORITY ? kr_pkt_begin(a, KR_SECTION_AUTHORITY) : 0;
-	for (uint16_t i = 0; ret == 0 && i < l->count; ++i)
+	for (uint32_t i = 0; ret == 0 && i < l->count; ++i)
 		if (!kr_pkt_has_rrset(a, KR_SECTION_AUTHORITY, l->rr[i]))
 			ret = kr_pkt_put(a, l->rr[i]);
 	l->count = 0;
@@ -502,9 +504,10 @@ void kr_resolve_finish(struct kr_request *req, enum kr_layer_state state)
 		if (req->state != KR_STATE_FAIL)
 			req->state = state;
 	}
-	if (req->state == KR_STATE_FAIL && client_chain_looped(req)) {
+	if (req->state == KR_STATE_FAIL && client_chain_looped(req) && !(req->options & KR_QF_DNSSEC_WANT)) {
 		/* RFC 1034 3.6.2: the loop is an error, shown with the chain that loops
-		 * (what the layers put in the answer section on the way). */
+		 * (what the layers put in the answer section on the way). Not when the
+		 * answer was to be validated: the looping link was never judged. */
 		kr_pkt_set_rcode(a, KR_RCODE_SERVFAIL);
 		kr_pkt_set_flag(a, KR_PKT_AA, false);
 	} else if (req->state == KR_STATE_FAIL) {

@@ -389,7 +389,9 @@ struct cache_pending {
 	struct kr_query *qry[CACHE_BATCH_MAX];
 	bool secure_only[CACHE_BATCH_MAX];   /**< stored (SECURE) only when validate proved qry secure */
 	const kr_rrset_t *dname[CACHE_BATCH_MAX];   /**< a CNAME's DNAME (synthesized from it), or NULL */
+	uint32_t reply[CACHE_BATCH_MAX];   /**< which reply of the request it came from (cache_reqdata.replies) */
 	unsigned count;
+	uint32_t replies;   /**< number of the reply being consumed (counted from the first write) */
 	bool stored;   /**< finished: later writes go to the storage at once */
 };
 
@@ -399,6 +401,7 @@ static inline void cache_pending_move(struct cache_pending *p, unsigned to, unsi
 	p->w[to] = p->w[from];
 	p->qry[to] = p->qry[from];
 	p->dname[to] = p->dname[from];
+	p->reply[to] = p->reply[from];
 	p->secure_only[to] = p->secure_only[from];
 }
 
@@ -407,6 +410,7 @@ static inline void cache_pending_keep(struct cache_pending *p, struct kr_query *
 {
 	p->qry[p->count] = qry;
 	p->dname[p->count] = NULL;
+	p->reply[p->count] = p->replies;
 	p->secure_only[p->count++] = secure_only;
 }
 

@@ -463,6 +463,7 @@ static struct cache_pending *pending_get(struct cache *c, struct kr_request *req
 	if (!p)
 		return NULL;
 	p->count = 0;
+	p->replies = 0;
 	p->stored = false;
 	r->pending = p;
 	return p;
@@ -475,13 +476,19 @@ int cache_defer_write(struct cache *c, struct kr_request *req, const struct cach
 	struct cache_pending *p = r ? r->pending : NULL;
 	if (!p || p->stored)
 		return -ENOENT;
-	unsigned i;
-	for (i = 0; i < p->count; ++i)   /* the layer's unranked copy of the same set */
-		if (p->w[i].klen == w->klen && memcmp(p->w[i].key, w->key, w->klen) == 0)
+	unsigned i, first = p->count;
+	for (i = 0; i < p->count; ++i) {   /* the layer's unranked copies of the same set */
+		if (p->w[i].klen != w->klen || memcmp(p->w[i].key, w->key, w->klen) != 0)
+			continue;
+		if (first == p->count)
+			first = i;
+		/* One of this very reply that carries more (the proof of a wildcard
+		 * expansion) is kept, with the writer's rank and the earlier expiry of
+		 * the two; a copy from an earlier reply (one found bogus) never is. */
+		if (p->qry[i] && p->reply[i] == p->replies && p->w[i].hdr.nsets > w->hdr.nsets)
 			break;
-	if (i < p->count && p->qry[i] && p->w[i].hdr.nsets > w->hdr.nsets) {
-		/* The layer's copy carries more (the proof of a wildcard expansion): it
-		 * is kept, with the writer's rank and the earlier expiry of the two. */
+	}
+	if (i < p->count) {
 		struct cache_write *l = &p->w[i];
 		l->hdr.rank = w->hdr.rank;
 		cache_entry_set_rank((uint8_t *)l->val, w->hdr.rank);
@@ -494,6 +501,7 @@ int cache_defer_write(struct cache *c, struct kr_request *req, const struct cach
 		p->secure_only[i] = false;
 		return 0;
 	}
+	i = first;
 	if (i == p->count) {
 		if (p->count == CACHE_BATCH_MAX)
 			return -ENOSPC;
@@ -503,6 +511,7 @@ int cache_defer_write(struct cache *c, struct kr_request *req, const struct cach
 	p->qry[i] = NULL;
 	p->secure_only[i] = false;
 	p->dname[i] = NULL;
+	p->reply[i] = p->replies;
 	return 0;
 }
 
@@ -763,6 +772,13 @@ enum kr_layer_state cache_consume(struct cache *c, struct kr_layer_ctx *ctx, kr_
 {
 	struct kr_request *req = ctx->req;
 	struct kr_query *qry = req->current_query;
+	if (c && pkt && ctx->state == KR_STATE_CONSUME) {
+		/* Every reply gets its number, so that validate's verdict on this one
+		 * never lends its rank to a write from an earlier (bogus) reply. */
+		struct cache_reqdata *rd = kr_request_data(req, ctx->plugin);
+		if (rd && rd->pending)
+			++((struct cache_pending *)rd->pending)->replies;
+	}
 	if (!c || !pkt || !qry || ctx->state != KR_STATE_CONSUME || (qry->flags & (KR_QF_NO_CACHE | KR_QF_CACHED)))
 		return ctx->state;
 	c->plugin = ctx->plugin;

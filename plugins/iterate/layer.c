@@ -779,8 +779,13 @@ enum kr_layer_state iterate_consume(struct kr_layer_ctx *ctx, kr_pkt_t *pkt)
 		log_q(req, qry, "%s, %u records", res.verdict == ITER_NXDOMAIN ? "NXDOMAIN" :
 		      res.verdict == ITER_NODATA ? "NODATA" : "answer", kr_pkt_count(pkt, KR_SECTION_ANSWER));
 		return KR_STATE_DONE;
-	case ITER_CNAME:
 	case ITER_LOOP:
+		/* To be validated: one reply (perhaps spoofed) is not the last word,
+		 * another server is asked as for any unusable answer. */
+		if (qry->flags & KR_QF_DNSSEC_WANT)
+			return lame(ctx, qry, st, "CNAME/DNAME loop in one reply");
+		return follow_cname(ctx, qry, st, &res);
+	case ITER_CNAME:
 		return follow_cname(ctx, qry, st, &res);
 	case ITER_REFERRAL:
 		if (qry->stype == KR_TYPE_DS && kr_dname_eq(res.zone, qry->sname))

@@ -245,6 +245,28 @@ static enum kr_layer_state cname_produce(struct kr_layer_ctx *ctx, kr_pkt_t *pkt
 	return KR_STATE_YIELD;
 }
 
+/** Answers c0.example and c1.example with CNAMEs to each other (a loop), as iterate does. */
+static enum kr_layer_state loop_produce(struct kr_layer_ctx *ctx, kr_pkt_t *pkt)
+{
+	(void)pkt;
+	if (ctx->state != KR_STATE_PRODUCE)
+		return ctx->state;
+	struct kr_request *req = ctx->req;
+	struct kr_query *q = req->current_query;
+	const uint8_t *next = dn(kr_dname_eq(q->sname, dn("c0.example")) ? "c1.example" : "c0.example");
+	kr_rrset_t *rr = kr_mm_alloc(req->pool, sizeof(*rr));
+	uint8_t *owner = kr_dname_copy(q->sname, req->pool);
+	if (!rr || !owner)
+		return KR_STATE_FAIL;
+	kr_rrset_init(rr, owner, KR_TYPE_CNAME, KR_CLASS_IN, 300);
+	if (kr_rrset_add_rdata(rr, next, (uint16_t)kr_dname_size(next), req->pool) != 0 ||
+	    kr_pkt_put(req->answer, rr) != 0)
+		return KR_STATE_FAIL;
+	if (!kr_rplan_push_cname(&req->rplan, q, kr_dname_copy(next, req->pool)))
+		return KR_STATE_FAIL;   /* the loop: KR_QF_CNAME_LOOP is set */
+	return KR_STATE_YIELD;
+}
+
 /** Needs the address of a server first: resolves ns.example A before the client's query. */
 static enum kr_layer_state needs_ns_produce(struct kr_layer_ctx *ctx, kr_pkt_t *pkt)
 {
@@ -289,6 +311,7 @@ FAKE_API(veto_api, .checkout = veto_checkout);
 FAKE_API(allow_api, .checkout = allow_checkout);
 FAKE_API(subq_api, .produce = subq_produce);
 FAKE_API(cname_api, .produce = cname_produce);
+FAKE_API(loop_api, .produce = loop_produce);
 FAKE_API(needs_ns_api, .produce = needs_ns_produce);
 FAKE_API(fail_finish_api, .finish = fail_finish);
 /* a plugin without a layer is skipped by the driver */
@@ -904,6 +927,24 @@ START_TEST(test_time_limit)
 }
 END_TEST
 
+START_TEST(test_cname_loop)
+{
+	/* RFC 1034 3.6.2: SERVFAIL showing the chain that loops ... */
+	add_plugin("loop", &loop_api, 0);
+	kr_pkt_t *q = make_query("c0.example", KR_CLASS_IN, KR_TYPE_A, &plain);
+	ck_assert_int_eq(run(q), KR_STATE_FAIL);
+	kr_pkt_t *a = answer();
+	check_reply(a, q, KR_RCODE_SERVFAIL);
+	ck_assert_uint_eq(kr_pkt_count(a, KR_SECTION_ANSWER), 2);
+	/* ... but not when the answer was to be validated: the looping link was never judged */
+	F.ctx.options |= KR_QF_DNSSEC_WANT;
+	ck_assert_int_eq(run(q), KR_STATE_FAIL);
+	a = answer();
+	check_reply(a, q, KR_RCODE_SERVFAIL);
+	ck_assert_uint_eq(kr_pkt_count(a, KR_SECTION_ANSWER), 0);
+}
+END_TEST
+
 START_TEST(test_cname_chain)
 {
 	add_plugin("cname", &cname_api, 0);
@@ -1315,7 +1356,7 @@ int main(void)
 	unit_tcase(s, "kr_resolve_begin", &fx, test_no_plugins, test_class_ch, test_class_other,
 		   test_opcode, test_badvers, test_xfr, test_begin_layers);
 	unit_tcase(s, "kr_resolve_produce", &fx, test_local_answer, test_layer_order, test_fail,
-		   test_no_ns, test_subquery, test_subquery_limit, test_time_limit, test_cname_chain,
+		   test_no_ns, test_subquery, test_subquery_limit, test_time_limit, test_cname_chain, test_cname_loop,
 		   test_outgoing);
 	unit_tcase(s, "kr_resolve_consume", &fx, test_consume_answer, test_consume_timeout,
 		   test_consume_fail, test_consume_sections);

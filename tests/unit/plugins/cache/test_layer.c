@@ -36,6 +36,8 @@ static struct {
 	bool reply_aa;
 	bool bogus;                   /* the fake validator marks answers bogus */
 	bool secure;                  /* ... or stores the answer's first set as validated */
+	bool bogus_first;             /* ... or finds the first reply bogus and asks again */
+	const char *const *reply_again; /* the reply to the second question, when set */
 	int secure_ret, peek_during;  /* what insert_rrset and a peek right after returned */
 	bool client_do;               /* the client's query sets DO */
 } F;
@@ -93,6 +95,10 @@ static enum kr_layer_state val_consume(struct kr_layer_ctx *ctx, kr_pkt_t *pkt)
 {
 	if (F.bogus && ctx->state == KR_STATE_DONE)
 		ctx->req->current_query->flags |= KR_QF_DNSSEC_BOGUS;
+	if (F.bogus_first && ctx->state == KR_STATE_DONE && F.upstream_calls == 1) {
+		ctx->req->current_query->flags |= KR_QF_DNSSEC_BOGUS;
+		return KR_STATE_CONSUME;   /* as validate does: another server, please */
+	}
 	if (F.secure && ctx->state == KR_STATE_DONE) {
 		const struct kr_cache_api *api = kr_service_get(KR_SERVICE_CACHE);
 		const kr_rrset_t *rr = kr_pkt_rr(pkt, KR_SECTION_ANSWER, 0);
@@ -156,7 +162,8 @@ static kr_pkt_t *upstream(const kr_pkt_t *q)
 	kr_pkt_set_flag(b, KR_PKT_AA, F.reply_aa);
 	kr_pkt_set_rcode(b, F.reply_rcode);
 	ck_assert_int_eq(kr_pkt_put_question(b, q->qname, q->qclass, q->qtype), 0);
-	for (const char *const *r = F.reply; r && *r; ++r) {
+	const char *const *reply = F.reply_again && F.upstream_calls > 1 ? F.reply_again : F.reply;
+	for (const char *const *r = reply; r && *r; ++r) {
 		int sec = (*r)[1] == 'N' ? KR_SECTION_ANSWER : (*r)[1] == 'U' ? KR_SECTION_AUTHORITY
 										: KR_SECTION_ADDITIONAL;
 		kr_rrset_t *rr = kr_mm_alloc(F.pool, sizeof(*rr));
@@ -374,6 +381,35 @@ START_TEST(test_validated_in_batch)
 	ck_assert_uint_eq(rank, KR_RANK_SECURE | KR_RANK_AUTH_ANSWER);
 	/* After the request finished, a write goes to the storage at once. */
 	ck_assert_int_eq(api->insert_rrset(&F.req, &rr, NULL, KR_RANK_AUTH_ANSWER), -EPERM);
+}
+END_TEST
+
+START_TEST(test_bogus_reply_never_lends_rank)
+{
+	/* A forged reply (an "expansion" with a replayed proof) found bogus, then a good
+	 * reply validated: the validated rank goes to the good set, never to the
+	 * richer copy the layer kept from the forged reply. */
+	static const char *const forged[] = {
+		"ANS x.lab. 3600 A 203.0.113.66",
+		"ANS x.lab. 3600 RRSIG A 13 1 3600 20300101000000 20200101000000 1234 lab. AAAA",
+		"AUT w.lab. 3600 NSEC z.lab. A RRSIG NSEC",
+		"AUT w.lab. 3600 RRSIG NSEC 13 2 3600 20300101000000 20200101000000 1234 lab. AAAA",
+		NULL };
+	static const char *const good[] = { "ANS x.lab. 3600 A 192.0.2.1", NULL };
+	F.reply = forged;
+	F.reply_again = good;
+	F.bogus_first = true;
+	F.secure = true;
+	resolve("x.lab", KR_TYPE_A, 0);
+	ck_assert_int_eq(F.upstream_calls, 2);
+	ck_assert_int_eq(F.secure_ret, 0);
+	const struct kr_cache_api *api = kr_service_get(KR_SERVICE_CACHE);
+	kr_rrset_t rr;
+	uint8_t rank;
+	ck_assert_int_eq(api->peek_rrset(&F.req, dn("x.lab"), KR_TYPE_A, &rr, NULL, &rank), 0);
+	ck_assert_uint_eq(rank, KR_RANK_SECURE | KR_RANK_AUTH_ANSWER);
+	ck_assert_uint_eq(rr.rrs.count, 1);
+	ck_assert_uint_eq(kr_rdataset_first(&rr.rrs)->data[0], 192);
 }
 END_TEST
 
@@ -693,7 +729,7 @@ int main(void)
 	static const struct unit_fixture fx = { setup, teardown, 60 };
 	Suite *s = suite_create("layer");
 	unit_tcase(s, "cache_layer", &fx, test_repeat_from_cache, test_ns_beside_nonauth_answer,
-		   test_glue_ranks, test_validated_in_batch, test_nxdomain, test_nodata,
+		   test_glue_ranks, test_validated_in_batch, test_bogus_reply_never_lends_rank, test_nxdomain, test_nodata,
 		   test_negative_without_soa, test_cname_chain, test_dname_synthesized_cname,
 		   test_dname_substitution, test_dname_substitution_ranks, test_bogus_and_nocache,
 		   test_no_zone_cut);
