@@ -149,8 +149,9 @@ KR_EXPORT uint16_t kr_pkt_count(const kr_pkt_t *pkt, enum kr_section section);
 /** The i-th record of a section, or NULL. @note owned by the packet. */
 KR_EXPORT const kr_rrset_t *kr_pkt_rr(const kr_pkt_t *pkt, enum kr_section section, uint16_t i);
 /**
- * Does the section hold an entry with rr's owner (any case) and type (for
- * RRSIGs: covering the same type)? For not writing a set twice.
+ * Does the section hold every record of rr already (the same owner in any
+ * case, type, class and RDATA, in one entry or several)? For not writing
+ * records twice; a set is never split by it.
  */
 KR_EXPORT bool kr_pkt_has_rrset(const kr_pkt_t *pkt, enum kr_section section, const kr_rrset_t *rr);
 

@@ -422,22 +422,29 @@ const kr_rrset_t *kr_pkt_rr(const kr_pkt_t *pkt, enum kr_section section, uint16
 	return &pkt->rr[pkt->sections[section].pos + i];
 }
 
-/** The type an RRSIG set covers (of its first record), else the set's type. */
-static uint16_t covered_type(const kr_rrset_t *rr)
+/** Does the entry a hold a record with RDATA rd? */
+static bool rrset_holds(const kr_rrset_t *a, const struct kr_rdata *rd)
 {
-	const struct kr_rdata *rd = rr->type == KR_TYPE_RRSIG ? kr_rdataset_first(&rr->rrs) : NULL;
-	return rd && rd->len >= 2 ? kr__get16(rd->data) : 0;
+	for (const struct kr_rdata *x = kr_rdataset_first(&a->rrs); x; x = kr_rdataset_next(&a->rrs, x))
+		if (x->len == rd->len && memcmp(x->data, rd->data, rd->len) == 0)
+			return true;
+	return false;
 }
 
 bool kr_pkt_has_rrset(const kr_pkt_t *pkt, enum kr_section section, const kr_rrset_t *rr)
 {
-	for (uint16_t i = 0; i < kr_pkt_count(pkt, section); ++i) {
-		const kr_rrset_t *a = kr_pkt_rr(pkt, section, i);
-		if (a->type == rr->type && kr_dname_eq(a->owner, rr->owner) &&
-		    (rr->type != KR_TYPE_RRSIG || covered_type(a) == covered_type(rr)))
-			return true;
+	/* Record by record: parsed packets hold one-record entries, and an RR set is never split. */
+	for (const struct kr_rdata *rd = kr_rdataset_first(&rr->rrs); rd; rd = kr_rdataset_next(&rr->rrs, rd)) {
+		bool found = false;
+		for (uint16_t i = 0; i < kr_pkt_count(pkt, section) && !found; ++i) {
+			const kr_rrset_t *a = kr_pkt_rr(pkt, section, i);
+			found = a->type == rr->type && a->rclass == rr->rclass && kr_dname_eq(a->owner, rr->owner) &&
+				rrset_holds(a, rd);
+		}
+		if (!found)
+			return false;
 	}
-	return false;
+	return rr->rrs.count > 0;
 }
 
 /* --- writing --- */

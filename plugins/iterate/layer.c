@@ -39,6 +39,7 @@ struct iter_req {
 	uint8_t count;
 	uint8_t next;                  /**< slot reused when full */
 	struct iter_cut *root;
+	bool parent_side_done;         /**< one look-up past the cache per request at most */
 };
 
 /* --- the instance --- */
@@ -319,6 +320,11 @@ static enum kr_layer_state resolve_ns_parent_side(struct kr_layer_ctx *ctx, stru
 {
 	if (qry->flags & KR_QF_NO_CACHE)
 		return KR_STATE_PRODUCE;   /* the first resolution followed the referrals already */
+	/* It starts at the root and learns nothing for later: once per client request,
+	 * so that a zone with broken NS names cannot make every query cost a walk. */
+	struct iter_req *rs = req_state(ctx->req, ctx->plugin);
+	if (!rs || rs->parent_side_done)
+		return KR_STATE_PRODUCE;
 	uint16_t type = (qry->flags & KR_QF_NO_IPV4) ? KR_TYPE_AAAA : KR_TYPE_A;
 	for (uint8_t i = 0; i < st->cut->ns_count && st->glueless < ITER_MAX_GLUELESS; ++i) {
 		struct iter_ns *ns = &st->cut->ns[i];
@@ -329,6 +335,7 @@ static enum kr_layer_state resolve_ns_parent_side(struct kr_layer_ctx *ctx, stru
 			continue;
 		ns->flags |= ITER_NS_PARENT_SIDE;
 		++st->glueless;
+		rs->parent_side_done = true;
 		return push_ns_query(ctx, qry, ns, type, KR_QF_NO_CACHE, ", past the cache");
 	}
 	return KR_STATE_PRODUCE;

@@ -1006,6 +1006,41 @@ START_TEST(test_truncate)
 }
 END_TEST
 
+START_TEST(test_has_rrset)
+{
+	/* An NS set of two records, written, then parsed: two one-record entries. */
+	kr_pkt_t *w = kr_pkt_new(NULL, 512, NULL);
+	ck_assert_int_eq(kr_pkt_put_question(w, dn("lab."), KR_CLASS_IN, KR_TYPE_A), 0);
+	kr_rrset_t ns, one, other;
+	kr_rrset_init(&ns, dn("lab."), KR_TYPE_NS, KR_CLASS_IN, 60);
+	ck_assert_int_eq(kr_rrset_add_rdata(&ns, dn("a.lab."), 7, NULL), 0);
+	ck_assert_int_eq(kr_rrset_add_rdata(&ns, dn("b.lab."), 7, NULL), 0);
+	ck_assert_int_eq(kr_pkt_begin(w, KR_SECTION_AUTHORITY), 0);
+	ck_assert_int_eq(kr_pkt_put(w, &ns), 0);
+	kr_pkt_t *p = pkt_from(w->wire, w->size, NULL);
+	ck_assert_int_eq(kr_pkt_parse(p), 0);
+	ck_assert_uint_eq(kr_pkt_count(p, KR_SECTION_AUTHORITY), 2);
+	/* The second record is not the first one's duplicate (a set is never split) ... */
+	ck_assert(!kr_pkt_has_rrset(w, KR_SECTION_ANSWER, kr_pkt_rr(p, KR_SECTION_AUTHORITY, 1)));
+	ck_assert(kr_pkt_has_rrset(w, KR_SECTION_AUTHORITY, kr_pkt_rr(p, KR_SECTION_AUTHORITY, 1)));
+	/* ... the whole set is found among one-record entries, in any letter case ... */
+	kr_rrset_init(&one, dn("LAB."), KR_TYPE_NS, KR_CLASS_IN, 60);
+	ck_assert_int_eq(kr_rrset_add_rdata(&one, dn("b.lab."), 7, NULL), 0);
+	ck_assert(kr_pkt_has_rrset(p, KR_SECTION_AUTHORITY, &ns));
+	ck_assert(kr_pkt_has_rrset(p, KR_SECTION_AUTHORITY, &one));
+	/* ... and a set with one record not there is not. */
+	kr_rrset_init(&other, dn("lab."), KR_TYPE_NS, KR_CLASS_IN, 60);
+	ck_assert_int_eq(kr_rrset_add_rdata(&other, dn("a.lab."), 7, NULL), 0);
+	ck_assert_int_eq(kr_rrset_add_rdata(&other, dn("c.lab."), 7, NULL), 0);
+	ck_assert(!kr_pkt_has_rrset(p, KR_SECTION_AUTHORITY, &other));
+	kr_rrset_clear(&ns, NULL);
+	kr_rrset_clear(&one, NULL);
+	kr_rrset_clear(&other, NULL);
+	pkt_from_free(p);
+	kr_pkt_free(w);
+}
+END_TEST
+
 int main(void)
 {
 	static const struct unit_fixture fx = { NULL, NULL, 60 };
@@ -1019,6 +1054,7 @@ int main(void)
 	unit_tcase(s, "parse_mutations", &fx, test_parse_mutations);
 	unit_tcase(s, "parse_decompress_rdata", &fx, test_parse_decompress_rdata);
 	unit_tcase(s, "header", &fx, test_header);
+	unit_tcase(s, "has_rrset", &fx, test_has_rrset);
 	unit_tcase(s, "put_question", &fx, test_put_question);
 	unit_tcase(s, "begin", &fx, test_begin);
 	unit_tcase(s, "put", &fx, test_put);
