@@ -280,11 +280,16 @@ static enum kr_layer_state follow(struct cache *c, struct kr_layer_ctx *ctx,
 		bool dnssec = want_dnssec(req, qry, rank);
 		if (req->answer->current < KR_SECTION_ANSWER)
 			kr_pkt_begin(req->answer, KR_SECTION_ANSWER);
-		int proofs = 0;   /* a wildcard expansion's, after its answer sets */
+		int proofs = 0;   /* a wildcard expansion's: gathered at the end of sets */
 		for (int i = 0; i < n; ++i) {
 			if (sets[i].section != KR_SECTION_ANSWER) {
-				proofs = n - i;
-				break;
+				struct cache_set proof = sets[i];
+				memmove(&sets[i], &sets[i + 1], sizeof(sets[0]) * (size_t)(n - i - 1));
+				sets[n - 1] = proof;
+				--n;
+				--i;
+				++proofs;
+				continue;
 			}
 			if (!dnssec && sets[i].rr.type == KR_TYPE_RRSIG)
 				continue;
@@ -295,7 +300,7 @@ static enum kr_layer_state follow(struct cache *c, struct kr_layer_ctx *ctx,
 		}
 		struct cache_reqdata *r = dnssec && proofs ? cache_reqdata(c, req) : NULL;
 		if (r)
-			proofs_keep(r, req, sets + n - proofs, (size_t)proofs);
+			proofs_keep(r, req, sets + n, (size_t)proofs);
 	}
 	uint8_t *target = kr_dname_copy(rd->data, req->pool);
 	if (!target)
