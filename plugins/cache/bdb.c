@@ -121,6 +121,10 @@ static void guard_start(void)
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = guard_handler;
+	/* A signal that comes just after the guarded call ended returns without a
+	 * jump: whatever system call the thread is in then goes on (SA_RESTART)
+	 * instead of failing with EINTR (e.g. a write cut short on a pipe). */
+	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	sigaction(guard_signal, &sa, NULL);
 	/* The watchdog takes no signals (they are for the guarded thread). */
