@@ -6,6 +6,24 @@
 /* The service has no instance argument: one cache plugin offers it at a time. */
 static struct cache *provider;
 
+/** From an entry's sets: the one of type into out, its RRSIGs into rrsigs (may be NULL). */
+static bool pick_set(const struct cache_set *sets, int n, uint16_t type, kr_rrset_t *out,
+		     kr_rrset_t *rrsigs)
+{
+	bool found = false;
+	if (rrsigs)
+		kr_rrset_init(rrsigs, sets[0].rr.owner, KR_TYPE_RRSIG, KR_CLASS_IN, sets[0].rr.ttl);
+	for (int i = 0; i < n; ++i) {
+		if (sets[i].rr.type == type && !found) {
+			*out = sets[i].rr;
+			found = true;
+		} else if (sets[i].rr.type == KR_TYPE_RRSIG && rrsigs) {
+			*rrsigs = sets[i].rr;
+		}
+	}
+	return found;
+}
+
 static int peek_rrset(struct kr_request *req, const uint8_t *name, uint16_t type,
 		      kr_rrset_t *out, kr_rrset_t *rrsigs, uint8_t *rank)
 {
@@ -18,18 +36,7 @@ static int peek_rrset(struct kr_request *req, const uint8_t *name, uint16_t type
 			   cache_now(), CACHE_PEEK_ALL, sets, 4, &h);
 	if (n < 0)
 		return n;
-	bool found = false;
-	if (rrsigs)
-		kr_rrset_init(rrsigs, sets[0].rr.owner, KR_TYPE_RRSIG, KR_CLASS_IN, sets[0].rr.ttl);
-	for (int i = 0; i < n; ++i) {
-		if (sets[i].rr.type == type && !found) {
-			*out = sets[i].rr;
-			found = true;
-		} else if (sets[i].rr.type == KR_TYPE_RRSIG && rrsigs) {
-			*rrsigs = sets[i].rr;
-		}
-	}
-	if (!found)
+	if (!pick_set(sets, n, type, out, rrsigs))
 		return -ENOENT;
 	if (rank)
 		*rank = h.rank;
@@ -88,18 +95,7 @@ static int peek_stale(struct kr_request *req, const uint8_t *name, uint16_t type
 				 &h, &late);
 	if (n < 0)
 		return n;
-	bool found = false;
-	if (rrsigs)
-		kr_rrset_init(rrsigs, sets[0].rr.owner, KR_TYPE_RRSIG, KR_CLASS_IN, sets[0].rr.ttl);
-	for (int i = 0; i < n; ++i) {
-		if (sets[i].rr.type == type && !found) {
-			*out = sets[i].rr;
-			found = true;
-		} else if (sets[i].rr.type == KR_TYPE_RRSIG && rrsigs) {
-			*rrsigs = sets[i].rr;
-		}
-	}
-	if (!found)
+	if (!pick_set(sets, n, type, out, rrsigs))
 		return -ENOENT;
 	if (rank)
 		*rank = h.rank;
