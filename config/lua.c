@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "config/config.h"
 #include "config/prelude.lua.h"
+#include "core/net/answer_cache.h"
 #include "loader/loader.h"
 
 /** Current config file being run (for error locations), or NULL. */
@@ -373,7 +374,8 @@ static int l_help(lua_State *L)
 		"event.socket(fd, fn)\n    call fn(id, status, events) on activity of a file descriptor\n"
 		"kres.type, kres.class, kres.rcode, kres.section, kres.query\n    DNS constants\n"
 		"kres.dname2str(wire), kres.str2dname(name), kres.rr2str(record)\n    conversions\n"
-		"worker.id, worker.count, worker.stats()\n    this process\n";
+		"worker.id, worker.count, worker.stats()\n    this process\n"
+		"worker.answer_cache([bytes])\n    size the cache of whole answers (0: off), return its figures\n";
 	luaL_Buffer b;
 	luaL_buffinit(L, &b);
 	luaL_addstring(&b, text);
@@ -401,6 +403,29 @@ static int l_worker_stats(lua_State *L)
 	STAT("timeouts", timeouts); STAT("answered", answered); STAT("servfail", servfail);
 	STAT("formerr", formerr); STAT("client_udp", udp); STAT("client_tcp", tcp);
 #undef STAT
+	return 1;
+}
+
+/** worker.answer_cache([bytes]): set the answer cache's memory limit (0: off); its figures. */
+static int l_worker_answer_cache(lua_State *L)
+{
+	if (lua_gettop(L) >= 1 && !lua_isnil(L, 1)) {
+		lua_Number n = luaL_checknumber(L, 1);
+		if (n < 0 || n > (lua_Number)(1u << 30) || n != (lua_Number)(size_t)n)
+			return luaL_error(L, "worker.answer_cache(bytes): a whole number of bytes in [0, 1073741824]");
+		if (kr__answer_cache_set_size((size_t)n) != 0)
+			return luaL_error(L, "worker.answer_cache(): out of memory");
+	}
+	struct kr_ac_stats st;
+	kr__answer_cache_stats(&st);
+	lua_newtable(L);
+#define FIELD(key, val) lua_pushnumber(L, (lua_Number)(val)); lua_setfield(L, -2, key)
+	FIELD("size", st.size); FIELD("used", st.used); FIELD("entries", st.entries);
+	FIELD("hits", st.hits); FIELD("misses", st.misses); FIELD("stored", st.stored);
+	FIELD("evicted", st.evicted); FIELD("flushes", st.flushes);
+#undef FIELD
+	lua_pushboolean(L, st.active);
+	lua_setfield(L, -2, "active");
 	return 1;
 }
 
@@ -440,6 +465,8 @@ static void open_globals(lua_State *L)
 	lua_setfield(L, -2, "pid");
 	lua_pushcfunction(L, l_worker_stats);
 	lua_setfield(L, -2, "stats");
+	lua_pushcfunction(L, l_worker_answer_cache);
+	lua_setfield(L, -2, "answer_cache");
 	lua_setglobal(L, "worker");
 }
 

@@ -33,6 +33,7 @@ static int l_plugin_prop(lua_State *L)
 	int ret = 0;
 	if (strcmp(prop, "config") == 0) {
 		ret = p->api->config ? p->api->config(p, args) : 0;
+		kr_answer_cache_flush();   /* other props that change answers flush themselves */
 	} else {
 		for (const struct kr_plugin_prop *pr = p->api->props; pr && pr->name; ++pr)
 			if (strcmp(pr->name, prop) == 0)

@@ -120,9 +120,9 @@ static int plugin_open(struct kr_context *ctx, const char *name, struct kr_plugi
 		ret = KR_EABI;
 		goto fail;
 	}
-	if (api->size < sizeof(*api)) {
+	if (api->size < KR_PLUGIN_API_MIN_SIZE) {
 		snprintf(errbuf, errlen, "plugin %s (%s) has a descriptor of %zu bytes, ABI %u needs %zu: rebuild it",
-			 name, path, api->size, (unsigned)KR_PLUGIN_ABI, sizeof(*api));
+			 name, path, api->size, (unsigned)KR_PLUGIN_ABI, (size_t)KR_PLUGIN_API_MIN_SIZE);
 		ret = KR_EABI;
 		goto fail;
 	}

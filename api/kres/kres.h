@@ -13,3 +13,4 @@
 #include <kres/tls.h>
 #include <kres/cache.h>
 #include <kres/validate.h>
+#include <kres/answer_cache.h>

@@ -28,6 +28,7 @@
 struct kr_request;
 struct kr_plugin;
 struct kr_pkt;
+struct kr_reused_answer;
 
 /** State a layer callback returns; the engine decides the next step from it. */
 enum kr_layer_state {
@@ -103,7 +104,27 @@ struct kr_plugin_api {
 	int (*config)(struct kr_plugin *self, const char *json);
 	const struct kr_layer_api *layer;      /**< may be NULL */
 	const struct kr_plugin_prop *props;    /**< may be NULL */
+	/* Members appended within ABI 1: a plugin built before them has a smaller
+	 * size, and reads as NULL here. */
+	/**
+	 * May the core repeat an answer made with this plugin loaded to a later
+	 * query with the same question and flags, without calling the layer (the
+	 * answer cache, <kres/answer_cache.h>)? Asked again after each configuration
+	 * change; return false while the layer's work depends on more than the
+	 * question, the query's flags and data the plugin's props set (the client's
+	 * address, the time, each query being seen). NULL with a layer: never, and
+	 * the answer cache stays off while the plugin is loaded.
+	 */
+	bool (*answers_reusable)(struct kr_plugin *self);
+	/** Sees each answer the answer cache repeated (counters, sketches); may be NULL. */
+	void (*answer_reused)(struct kr_plugin *self, struct kr_reused_answer *answer);
 };
+
+/** Size of the descriptor of the first ABI 1 plugins (the loader accepts it). */
+#define KR_PLUGIN_API_MIN_SIZE offsetof(struct kr_plugin_api, answers_reusable)
+/** Does the descriptor api (of api->size bytes) have the member? */
+#define KR_PLUGIN_API_HAS(api, member) \
+	((api)->size >= offsetof(struct kr_plugin_api, member) + sizeof((api)->member))
 
 /** Declare the plugin's descriptor; arguments are designated initialisers of kr_plugin_api. */
 #define KR_PLUGIN_DECLARE(...) \

@@ -152,6 +152,9 @@ struct kr_request {
 	uint64_t started_ms;           /**< monotonic start time, milliseconds */
 	void *daemon_data;             /**< private to the daemon's worker */
 	void *plugin_vars;             /**< per-plugin data, see kr_request_data(); private to the engine */
+	/** Set by a layer: this answer is for this query alone (stale data, a per-query
+	 *  trace, a rule's hit count) and never goes to the answer cache. */
+	bool no_answer_reuse;
 };
 
 /**

@@ -39,6 +39,7 @@ struct kr_task {
 	uv_timer_t *up_timer;
 	struct kr_up_conn *up_conn;      /**< TCP connection carrying the outgoing query, or NULL */
 	struct kr_task *next_up;         /**< list of tasks waiting on up_conn */
+	uint32_t ac_gen;                 /**< answer cache generation when the query came */
 	uint8_t ns_index;                /**< which ns_addr[] is being tried */
 	bool up_tcp;                     /**< this attempt goes over TCP (TC=1 seen, or the TCP flag) */
 	bool up_written;                 /**< the query was written to up_conn */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/daemon/daemon.h"
+#include "core/net/answer_cache.h"
 #include "core/net/tls.h"
 #include "core/net/worker-impl.h"
 
@@ -71,9 +72,10 @@ void kr__worker_deinit(void)
 {
 	while (arena_pool_len)
 		kr_arena_delete(arena_pool[--arena_pool_len]);
+	kr__answer_cache_deinit();
 }
 
-static void session_send(struct kr_tcp_session *s, const kr_pkt_t *answer);
+static void session_send(struct kr_tcp_session *s, const uint8_t *wire, size_t size);
 static void session_task_done(struct kr_tcp_session *s, struct kr_task *t);
 
 /** Deliver the finished request's answer and release the task. */
@@ -84,6 +86,8 @@ static void task_finish(struct kr_task *t, enum kr_layer_state state)
 	kr_pkt_t *a = t->req.answer;
 	if (a && kr_pkt_rcode(a) == KR_RCODE_SERVFAIL)
 		++the_daemon.stats.servfail;
+	if (a && !t->done_cb && t->req.rplan.initial)
+		kr__answer_cache_offer(&t->req, t->ac_gen);
 	if (t->done_cb) {
 		t->done_cb(&t->req, t->done_baton);
 	} else if (a && t->udp) {
@@ -93,7 +97,7 @@ static void task_finish(struct kr_task *t, enum kr_layer_state state)
 		if (a && s->tls && a->opt && s->net->tls_padding >= 2)
 			kr__tls_pad(a->wire, &a->size, a->max_size, kr_edns_wire_size(a->opt), s->net->tls_padding);
 		if (a)
-			session_send(s, a);
+			session_send(s, a->wire, a->size);
 		session_task_done(s, t);
 	}
 	task_free(t);
@@ -148,6 +152,7 @@ static void handle_query(struct kr_task *t, const uint8_t *data, size_t len, boo
 	}
 	q->size = len;
 	t->query = q;
+	t->ac_gen = kr__answer_cache_gen();
 	if (kr_pkt_parse(q) != 0) {
 		reply_formerr(t, q);
 		t->req.rplan.initial = NULL;
@@ -196,8 +201,17 @@ static void udp_recv_cb(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 			const struct sockaddr *addr, unsigned flags)
 {
 	if (nread > 0 && addr && !(flags & UV_UDP_PARTIAL)) {
-		struct kr_task *t = task_new();
-		if (t) {
+		const struct kr_ac_query aq = { .wire = (const uint8_t *)buf->base, .len = (size_t)nread,
+						.addr = addr };
+		const uint8_t *answer;
+		size_t alen = kr__answer_cache_find(&aq, &answer);
+		struct kr_task *t = alen ? NULL : task_new();
+		if (alen) {
+			++the_daemon.stats.queries;
+			++the_daemon.stats.udp;
+			kr__udp_batch_begin(h);
+			kr__udp_answer(h, answer, alen, (const union kr_sockaddr *)addr);
+		} else if (t) {
 			++the_daemon.stats.udp;
 			t->udp = h;
 			memcpy(&t->src, addr, addr->sa_family == AF_INET6 ? sizeof(t->src.ip6) : sizeof(t->src.ip4));
@@ -346,6 +360,31 @@ static void session_tls_flush(struct kr_tcp_session *s)
 		session_close(s);
 }
 
+/** Answer the query of len bytes at msg from the answer cache. @return false: not there. */
+static bool session_answer_cached(struct kr_tcp_session *s, const uint8_t *msg, size_t len)
+{
+	const struct kr_ac_query aq = { .wire = msg, .len = len, .addr = &s->peer.ip,
+					.flags = KR_REQ_TCP | (s->tls ? KR_REQ_TLS : 0) };
+	const uint8_t *answer;
+	size_t alen = kr__answer_cache_find(&aq, &answer);
+	if (!alen)
+		return false;
+	++the_daemon.stats.queries;
+	++the_daemon.stats.tcp;
+	session_touch(s);
+	if (s->tls && s->net->tls_padding >= 2 && answer[11]) {
+		/* The kept answer ends with its OPT (no options): padded as task_finish() does. */
+		static uint8_t padded[KR_PKT_MAXSIZE];
+		size_t size = alen;
+		memcpy(padded, answer, alen);
+		kr__tls_pad(padded, &size, sizeof(padded), 11, s->net->tls_padding);
+		session_send(s, padded, size);
+	} else {
+		session_send(s, answer, alen);
+	}
+	return true;
+}
+
 /** Start tasks for the complete messages in the buffer, as the pipeline limit allows. */
 static void session_process(struct kr_tcp_session *s)
 {
@@ -361,6 +400,10 @@ static void session_process(struct kr_tcp_session *s)
 		}
 		if (s->len - off < 2 + mlen)
 			break;
+		if (session_answer_cached(s, s->buf + off + 2, mlen)) {
+			off += 2 + mlen;
+			continue;
+		}
 		struct kr_task *t = task_new();
 		if (!t)
 			break;
@@ -441,7 +484,7 @@ static void session_write_cb(uv_write_t *req, int status)
 	free(req);
 }
 
-static void session_send(struct kr_tcp_session *s, const kr_pkt_t *answer)
+static void session_send(struct kr_tcp_session *s, const uint8_t *wire, size_t size)
 {
 	if (s->closing)
 		return;
@@ -453,7 +496,7 @@ static void session_send(struct kr_tcp_session *s, const kr_pkt_t *answer)
 		/* Answers made while session_process() runs (from cache, hints...) are
 		 * gathered and leave together in one record from session_tls_flush();
 		 * others go at once. One buffer per frame: as few records as possible. */
-		size_t flen = 2 + answer->size;
+		size_t flen = 2 + size;
 		if (s->tls_out_len + flen > TLS_BATCH_MAX)
 			session_tls_flush(s);
 		if (s->closing)
@@ -463,17 +506,17 @@ static void session_send(struct kr_tcp_session *s, const kr_pkt_t *answer)
 			s->tls_out = malloc(TLS_BATCH_MAX);   /* once per session; without it: one by one */
 		if (batch && s->tls_out) {
 			uint8_t *o = s->tls_out + s->tls_out_len;
-			o[0] = (uint8_t)(answer->size >> 8);
-			o[1] = (uint8_t)answer->size;
-			memcpy(o + 2, answer->wire, answer->size);
+			o[0] = (uint8_t)(size >> 8);
+			o[1] = (uint8_t)size;
+			memcpy(o + 2, wire, size);
 			s->tls_out_len += flen;
 			++the_daemon.stats.answered;
 			return;
 		}
 		static uint8_t frame[2 + KR_PKT_MAXSIZE];
-		frame[0] = (uint8_t)(answer->size >> 8);
-		frame[1] = (uint8_t)answer->size;
-		memcpy(frame + 2, answer->wire, answer->size);
+		frame[0] = (uint8_t)(size >> 8);
+		frame[1] = (uint8_t)size;
+		memcpy(frame + 2, wire, size);
 		if (kr__tls_stream_write(s->tls, frame, flen) != 0) {
 			session_close(s);
 			return;
@@ -481,13 +524,13 @@ static void session_send(struct kr_tcp_session *s, const kr_pkt_t *answer)
 		++the_daemon.stats.answered;
 		return;
 	}
-	struct write_req *w = malloc(sizeof(*w) + 2 + answer->size);
+	struct write_req *w = malloc(sizeof(*w) + 2 + size);
 	if (!w)
 		return;
-	w->data[0] = (uint8_t)(answer->size >> 8);
-	w->data[1] = (uint8_t)answer->size;
-	memcpy(w->data + 2, answer->wire, answer->size);
-	uv_buf_t buf = uv_buf_init((char *)w->data, 2 + answer->size);
+	w->data[0] = (uint8_t)(size >> 8);
+	w->data[1] = (uint8_t)size;
+	memcpy(w->data + 2, wire, size);
+	uv_buf_t buf = uv_buf_init((char *)w->data, 2 + size);
 	if (uv_write(&w->req, (uv_stream_t *)&s->handle, &buf, 1, session_write_cb) != 0) {
 		free(w);
 		session_close(s);

@@ -156,5 +156,6 @@ KR_PLUGIN_DECLARE(
 	.deinit = bogus_log_deinit_cb,
 	.config = bogus_log_config_cb,
 	.layer = &bogus_log_layer,
+	.answers_reusable = kr_answer_cache_allow,
 	.props = bogus_log_props,
 );

@@ -527,11 +527,13 @@ static struct cache_db *db_open(struct cache *c, const char *path, size_t max_si
 			db = NULL;
 		}
 	}
-	if (db && c->front.nslots) {
+	if (db) {
+		/* Mapped even without a front: the core's answer cache watches it too. */
 		int fret = cache_front_attach(&c->front, path);
 		if (fret != 0)
-			kr_log_warning(cache, "no in-memory front: cannot map %s/cache.gen: %s", path,
-				       strerror(-fret));
+			kr_log_warning(cache, "cannot map %s/cache.gen (%s): no in-memory front, and "
+				       "clearing the cache in another process does not reach this one's answer cache",
+				       path, strerror(-fret));
 	}
 	if (dfd >= 0) {
 		flock(dfd, LOCK_UN);

@@ -109,21 +109,29 @@ static enum kr_layer_state cache_finalize_cb(struct kr_layer_ctx *ctx)
 	{ \
 		return cache_prop_##name(kr_plugin_data(self), args); \
 	}
-CACHE_PROP(open)
-CACHE_PROP(close)
+/* Props that may change answers: the core's answer cache forgets what it kept. */
+#define CACHE_PROP_CHANGING(name) \
+	static char *prop_##name(struct kr_plugin *self, const char *args) \
+	{ \
+		char *ret = cache_prop_##name(kr_plugin_data(self), args); \
+		kr_answer_cache_flush(); \
+		return ret; \
+	}
+CACHE_PROP_CHANGING(open)
+CACHE_PROP_CHANGING(close)
 CACHE_PROP(count)
 CACHE_PROP(stats)
 CACHE_PROP(backends)
 CACHE_PROP(current_size)
 CACHE_PROP(current_storage)
-CACHE_PROP(storage)
-CACHE_PROP(max_ttl)
-CACHE_PROP(min_ttl)
-CACHE_PROP(prune)
+CACHE_PROP_CHANGING(storage)
+CACHE_PROP_CHANGING(max_ttl)
+CACHE_PROP_CHANGING(min_ttl)
+CACHE_PROP_CHANGING(prune)
 CACHE_PROP(front)
-CACHE_PROP(aggressive)
+CACHE_PROP_CHANGING(aggressive)
 CACHE_PROP(get)
-CACHE_PROP(clear)
+CACHE_PROP_CHANGING(clear)
 
 static const struct kr_plugin_prop props[] = {
 	{ "open", prop_open, "open(max_size[, uri]): (re)open the cache; the size only grows" },
@@ -158,5 +166,6 @@ KR_PLUGIN_DECLARE(
 	.deinit = cache_deinit_cb,
 	.config = cache_config_cb,
 	.layer = &layer,
+	.answers_reusable = kr_answer_cache_allow,
 	.props = props,
 );

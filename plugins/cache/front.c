@@ -89,8 +89,10 @@ void cache_front_flush(struct cache_front *f)
 
 void cache_front_detach(struct cache_front *f)
 {
-	if (f->gen)
+	if (f->gen) {
+		kr_answer_cache_watch(f, NULL);
 		munmap((void *)f->gen, sizeof(*f->gen));
+	}
 	f->gen = NULL;
 	f->gen_dev = 0;
 	f->gen_ino = 0;
@@ -123,6 +125,7 @@ int cache_front_attach(struct cache_front *f, const char *dir)
 		goto out;
 	}
 	f->gen = m;
+	kr_answer_cache_watch(f, f->gen);   /* cache.clear() in another process reaches its answers */
 	f->gen_dev = st.st_dev;
 	f->gen_ino = st.st_ino;
 	f->gen_seen = __atomic_load_n(f->gen, __ATOMIC_ACQUIRE);

@@ -132,5 +132,6 @@ KR_PLUGIN_DECLARE(
 	.init = skew_init_cb,
 	.deinit = skew_deinit_cb,
 	.layer = &skew_layer,
+	.answers_reusable = kr_answer_cache_allow,
 	.props = skew_props,
 );

@@ -284,4 +284,5 @@ KR_PLUGIN_DECLARE(
 	.deinit = dns64_deinit_cb,
 	.config = dns64_config_cb,
 	.layer = &layer,
+	.answers_reusable = kr_answer_cache_allow,
 );

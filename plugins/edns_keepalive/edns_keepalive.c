@@ -25,4 +25,5 @@ static const struct kr_layer_api layer = {
 KR_PLUGIN_DECLARE(
 	.name = "edns_keepalive",
 	.layer = &layer,
+	.answers_reusable = kr_answer_cache_allow,
 );

@@ -39,19 +39,26 @@ static enum kr_layer_state hints_produce_cb(struct kr_layer_ctx *ctx, kr_pkt_t *
 	return hints_produce(kr_plugin_data(ctx->plugin), ctx, pkt);
 }
 
+/* A prop that may change answers: the core's answer cache forgets what it kept. */
 #define HINTS_PROP(name) \
 	static char *prop_##name(struct kr_plugin *self, const char *args) \
 	{ \
-		return hints_prop_##name(kr_plugin_data(self), args); \
+		char *ret = hints_prop_##name(kr_plugin_data(self), args); \
+		kr_answer_cache_flush(); \
+		return ret; \
 	}
 HINTS_PROP(config)
 HINTS_PROP(add_hosts)
 HINTS_PROP(set)
-HINTS_PROP(get)
 HINTS_PROP(del)
 HINTS_PROP(root)
 HINTS_PROP(root_file)
 HINTS_PROP(ttl)
+
+static char *prop_get(struct kr_plugin *self, const char *args)
+{
+	return hints_prop_get(kr_plugin_data(self), args);
+}
 
 static const struct kr_plugin_prop props[] = {
 	{ "config", prop_config,
@@ -78,5 +85,6 @@ KR_PLUGIN_DECLARE(
 	.deinit = hints_deinit_cb,
 	.config = hints_config_cb,
 	.layer = &layer,
+	.answers_reusable = kr_answer_cache_allow,
 	.props = props,
 );

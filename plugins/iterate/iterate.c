@@ -44,5 +44,6 @@ KR_PLUGIN_DECLARE(
 	.init = iterate_init_cb,
 	.deinit = iterate_deinit_cb,
 	.layer = &layer,
+	.answers_reusable = kr_answer_cache_allow,
 	.props = props,
 );

@@ -126,5 +126,6 @@ KR_PLUGIN_DECLARE(
 	.deinit = nsid_deinit_cb,
 	.config = nsid_config_cb,
 	.layer = &layer,
+	.answers_reusable = kr_answer_cache_allow,
 	.props = props,
 );

@@ -218,6 +218,12 @@ static bool apply_cb(const struct policy_match *m, void *baton)
 	struct kr_query *qry = req->rplan.initial;
 	const struct policy_action *act = m->act;
 	log_match(r->ctx, m);
+	/* Only an answer that a routing rule (PASS, FORWARD, STUB) led to may be
+	 * repeated from the answer cache: policy_count_reused() counts its hit then.
+	 * Others are for this query alone (local answers count hits, traces log). */
+	if (r->post || (act->type != POLICY_PASS && act->type != POLICY_FORWARD &&
+			act->type != POLICY_TLS_FORWARD && act->type != POLICY_STUB))
+		req->no_answer_reuse = true;
 	switch (act->type) {
 	case POLICY_PASS:
 		r->stop = true;
@@ -316,6 +322,21 @@ bool policy_run(struct kr_layer_ctx *ctx, struct policy_ruleset *rs, bool post, 
 		return false;
 	*state = r.answered ? KR_STATE_DONE : ctx->state;
 	return true;
+}
+
+static bool first_match_cb(const struct policy_match *m, void *baton)
+{
+	(void)m;
+	(void)baton;
+	return true;
+}
+
+void policy_count_reused(struct policy_ruleset *rs, const uint8_t *qname)
+{
+	/* A repeated answer's query met no rule, or first a routing rule (see
+	 * apply_cb()): the evaluation counts that rule's hit and stops. */
+	if (rs && rs->count > rs->post_count)
+		policy_ruleset_eval(rs, qname, false, first_match_cb, NULL);
 }
 
 /* --- FORWARD and STUB --- */

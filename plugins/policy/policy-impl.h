@@ -247,6 +247,8 @@ struct policy_req {
  * @param state out: the layer state to return when a terminal action answered
  * @return true when a terminal action was taken (the caller returns *state).
  */
+/** Count the rule hit of a query answered from the core's answer cache. */
+void policy_count_reused(struct policy_ruleset *rs, const uint8_t *qname);
 bool policy_run(struct kr_layer_ctx *ctx, struct policy_ruleset *rs, bool post,
 		enum kr_layer_state *state);
 /** produce: write the forwarded query for FORWARD/STUB requests. */

@@ -57,13 +57,27 @@ static enum kr_layer_state policy_finalize_cb(struct kr_layer_ctx *ctx)
 	return ctx->state;
 }
 
+/* Rules match names only, never clients (view does that): answers may be repeated. */
+static void policy_reused_cb(struct kr_plugin *self, struct kr_reused_answer *answer)
+{
+	policy_count_reused(kr_plugin_data(self), answer->qname);
+}
+
 #define POLICY_PROP(name) \
 	static char *prop_##name(struct kr_plugin *self, const char *args) \
 	{ \
 		return policy_prop_##name(kr_plugin_data(self), args); \
 	}
-POLICY_PROP(rule_add)
-POLICY_PROP(rule_del)
+/* A prop that changes the rules: the core's answer cache forgets what it kept. */
+#define POLICY_PROP_CHANGING(name) \
+	static char *prop_##name(struct kr_plugin *self, const char *args) \
+	{ \
+		char *ret = policy_prop_##name(kr_plugin_data(self), args); \
+		kr_answer_cache_flush(); \
+		return ret; \
+	}
+POLICY_PROP_CHANGING(rule_add)
+POLICY_PROP_CHANGING(rule_del)
 POLICY_PROP(rules)
 POLICY_PROP(rpz_check)
 
@@ -88,5 +102,7 @@ KR_PLUGIN_DECLARE(
 	.init = policy_init_cb,
 	.deinit = policy_deinit_cb,
 	.layer = &layer,
+	.answers_reusable = kr_answer_cache_allow,
+	.answer_reused = policy_reused_cb,
 	.props = props,
 );

@@ -76,6 +76,7 @@ char *policy_prop_rpz_check(struct policy_ruleset *rs, const char *args)
 		return json_out(json_false());
 	}
 	kr_log_info(policy, "rpz %s reloaded: %u triggers", z->path, z->entries);
+	kr_answer_cache_flush();
 	policy_rpz_free(r->rpz);
 	r->rpz = z;
 	return json_out(json_true());

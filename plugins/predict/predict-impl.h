@@ -58,8 +58,10 @@ void predict_table_deinit(struct predict_table *t);
  * @param now     wall clock, seconds
  * A cached answer handed to a client in the last 10% of the TTL its upstream
  * answer had queues a prefetch (once until the refresh comes back).
+ * @return true when the answer is that near its expiry (a refresh is queued or
+ *         on its way): it is not to be repeated from the answer cache.
  */
-void predict_observe(struct predict_table *t, const uint8_t *name, uint16_t type, bool client,
+bool predict_observe(struct predict_table *t, const uint8_t *name, uint16_t type, bool client,
 		     bool cached, uint32_t ttl, int64_t now);
 /** Take up to max queued prefetches into out. @return how many. */
 int predict_take_pending(struct predict_table *t, struct predict_key *out, int max);

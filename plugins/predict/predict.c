@@ -216,8 +216,46 @@ static enum kr_layer_state predict_finish_cb(struct kr_layer_ctx *ctx)
 	}
 	if (count == 0 || ttl == UINT32_MAX)
 		return ctx->state;
-	predict_observe(&p->table, q->qname, q->qtype, client, cached, ttl, (int64_t)time(NULL));
+	if (predict_observe(&p->table, q->qname, q->qtype, client, cached, ttl, (int64_t)time(NULL)))
+		req->no_answer_reuse = true;   /* a refresh is coming: do not repeat this answer */
 	return ctx->state;
+}
+
+/**
+ * The smallest TTL in the answer section of a wire answer (names may be
+ * compressed), or UINT32_MAX when it has none or cannot be read.
+ */
+static uint32_t answer_min_ttl(const uint8_t *w, size_t len, size_t qname_size)
+{
+	size_t i = 12 + qname_size + 4;
+	uint16_t count = (uint16_t)((w[6] << 8) | w[7]);
+	uint32_t min = UINT32_MAX;
+	for (uint16_t r = 0; r < count; ++r) {
+		while (i < len && w[i] && (w[i] & 0xC0) != 0xC0)
+			i += 1 + w[i];
+		i += (i < len && w[i]) ? 2 : 1;
+		if (i + 10 > len)
+			return UINT32_MAX;
+		uint32_t ttl = ((uint32_t)w[i + 4] << 24) | ((uint32_t)w[i + 5] << 16) |
+			       ((uint32_t)w[i + 6] << 8) | w[i + 7];
+		if (ttl < min)
+			min = ttl;
+		i += 10 + (size_t)((w[i + 8] << 8) | w[i + 9]);
+	}
+	return min;
+}
+
+/** A client's query answered from the core's answer cache: observed as a cached answer. */
+static void predict_reused_cb(struct kr_plugin *self, struct kr_reused_answer *ans)
+{
+	struct predict *p = kr_plugin_data(self);
+	if (!p || (ans->answer[3] & 0x0F) != KR_RCODE_NOERROR)
+		return;
+	uint32_t ttl = answer_min_ttl(ans->answer, ans->answer_size, kr_dname_size(ans->qname));
+	/* Near expiry (a refresh queued): the next query is to see the refreshed data. */
+	if (ttl != UINT32_MAX &&
+	    predict_observe(&p->table, ans->qname, ans->qtype, true, true, ttl, (int64_t)time(NULL)))
+		ans->forget = true;
 }
 
 static const struct kr_plugin_prop props[] = {
@@ -243,4 +281,6 @@ KR_PLUGIN_DECLARE(
 	.config = predict_config_cb,
 	.layer = &layer,
 	.props = props,
+	.answers_reusable = kr_answer_cache_allow,
+	.answer_reused = predict_reused_cb,
 );

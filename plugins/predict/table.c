@@ -59,19 +59,19 @@ static struct predict_entry *slot(struct predict_entry *e, uint32_t cap, const u
 	return NULL;
 }
 
-void predict_observe(struct predict_table *t, const uint8_t *name, uint16_t type, bool client,
+bool predict_observe(struct predict_table *t, const uint8_t *name, uint16_t type, bool client,
 		     bool cached, uint32_t ttl, int64_t now)
 {
 	uint8_t lower[KR_DNAME_MAXLEN];
 	size_t len = kr_dname_size(name);
 	if (!t->e || len == 0 || len > sizeof(lower))
-		return;
+		return false;
 	memcpy(lower, name, len);
 	kr_dname_lower(lower);
 	struct predict_entry *s = slot(t->e, t->cap, lower, len, type, &t->used);
 	if (!s) {
 		++t->dropped;
-		return;
+		return false;
 	}
 	if (client) {
 		s->seen |= 1;
@@ -81,18 +81,21 @@ void predict_observe(struct predict_table *t, const uint8_t *name, uint16_t type
 		s->ttl = ttl;
 		s->expires = now + ttl;
 		s->queued = false;
-		return;
+		return false;
 	}
 	/* In the last 10% of the TTL the upstream answer had: refresh it now. */
-	if (!client || s->queued || s->ttl == 0 || (uint64_t)ttl * 10 > s->ttl)
-		return;
+	if (s->queued)
+		return true;
+	if (!client || s->ttl == 0 || (uint64_t)ttl * 10 > s->ttl)
+		return false;
 	if (t->pending_len == PREDICT_PENDING_MAX) {
 		++t->dropped;
-		return;
+		return true;
 	}
 	t->pending[t->pending_len++] = s->key;
 	s->queued = true;
 	++t->prefetched;
+	return true;
 }
 
 int predict_take_pending(struct predict_table *t, struct predict_key *out, int max)

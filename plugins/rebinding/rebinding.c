@@ -74,4 +74,5 @@ static const struct kr_layer_api layer = {
 KR_PLUGIN_DECLARE(
 	.name = "rebinding",
 	.layer = &layer,
+	.answers_reusable = kr_answer_cache_allow,
 );

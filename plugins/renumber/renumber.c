@@ -178,4 +178,5 @@ KR_PLUGIN_DECLARE(
 	.deinit = renumber_deinit_cb,
 	.config = renumber_config_cb,
 	.layer = &layer,
+	.answers_reusable = kr_answer_cache_allow,
 );

@@ -88,6 +88,7 @@ static enum kr_layer_state serve_stale_answer_finalize_cb(struct kr_layer_ctx *c
 		return ctx->state;
 	}
 	++s->served;
+	req->no_answer_reuse = true;   /* each stale answer is given by this layer, and counted */
 	char qn[KR_DNAME_MAXTEXT], qt[16];
 	kr_dname_to_str(qn, sizeof(qn), q->qname);
 	kr_rrtype_to_str(q->qtype, qt, sizeof(qt));
@@ -114,4 +115,5 @@ KR_PLUGIN_DECLARE(
 	.config = serve_stale_config_cb,
 	.layer = &layer,
 	.props = props,
+	.answers_reusable = kr_answer_cache_allow,
 );

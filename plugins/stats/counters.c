@@ -121,6 +121,37 @@ void stats_count_answer(struct stats *s, const struct kr_request *req, uint64_t 
 	}
 }
 
+void stats_count_reused(struct stats *s, const struct kr_reused_answer *ans)
+{
+	++s->c[STATS_REQ_TOTAL];
+	if (ans->flags & KR_REQ_TLS)
+		++s->c[STATS_REQ_DOT];
+	else if (ans->flags & KR_REQ_TCP)
+		++s->c[STATS_REQ_TCP];
+	else
+		++s->c[STATS_REQ_UDP];
+	s->c[STATS_QUERY_EDNS] += ans->query_edns;
+	s->c[STATS_QUERY_DNSSEC] += ans->query_do;
+	stats_freq_add(&s->freq, ans->qname, ans->qtype);
+	/* The answer cache keeps NOERROR and NXDOMAIN answers, never truncated,
+	 * made within the millisecond: header bits and counts tell the rest. */
+	const uint8_t *w = ans->answer;
+	++s->c[STATS_ANS_TOTAL];
+	if ((w[3] & 0x0F) == KR_RCODE_NXDOMAIN)
+		++s->c[STATS_ANS_NXDOMAIN];
+	else
+		++s->c[(w[6] | w[7]) ? STATS_ANS_NOERROR : STATS_ANS_NODATA];
+	++s->c[STATS_ANS_CACHED];
+	++s->c[STATS_ANS_1MS];
+	s->c[STATS_ANS_AA] += (w[2] & 0x04) != 0;
+	s->c[STATS_ANS_RD] += (w[2] & 0x01) != 0;
+	s->c[STATS_ANS_RA] += (w[3] & 0x80) != 0;
+	s->c[STATS_ANS_AD] += (w[3] & 0x20) != 0;
+	s->c[STATS_ANS_CD] += (w[3] & 0x10) != 0;
+	s->c[STATS_ANS_EDNS0] += ans->query_edns;
+	s->c[STATS_ANS_DO] += ans->query_do;
+}
+
 /* --- frequent names --- */
 
 static inline uint8_t lower(uint8_t c)

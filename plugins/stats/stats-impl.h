@@ -85,6 +85,8 @@ void stats_free(struct stats *s);
 void stats_count_request(struct stats *s, const struct kr_request *req);
 /** Count the answer about to be sent (answer_finalize). */
 void stats_count_answer(struct stats *s, const struct kr_request *req, uint64_t now_ms);
+/** Count a query the core answered from its answer cache, as a request and its answer. */
+void stats_count_reused(struct stats *s, const struct kr_reused_answer *ans);
 
 /* --- props: JSON text in (NULL = none), malloc()ed JSON text out --- */
 char *stats_prop_list(struct stats *s, const char *args);

@@ -109,6 +109,13 @@ static const struct kr_plugin_prop props[] = {
 	{ NULL, NULL, NULL },
 };
 
+static void stats_reused_cb(struct kr_plugin *self, struct kr_reused_answer *ans)
+{
+	struct stats *s = kr_plugin_data(self);
+	if (s)
+		stats_count_reused(s, ans);
+}
+
 static const struct kr_layer_api layer = {
 	.size = sizeof(layer),
 	.begin = stats_begin_cb,
@@ -123,4 +130,6 @@ KR_PLUGIN_DECLARE(
 	.deinit = stats_deinit_cb,
 	.layer = &layer,
 	.props = props,
+	.answers_reusable = kr_answer_cache_allow,
+	.answer_reused = stats_reused_cb,
 );

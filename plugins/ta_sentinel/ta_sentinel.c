@@ -24,6 +24,7 @@ static enum kr_layer_state ta_sentinel_finish(struct kr_layer_ctx *ctx)
 	enum ta_sentinel_kind kind = ta_sentinel_parse(q->qname, &tag);
 	if (kind == TA_SENTINEL_NONE)
 		return ctx->state;
+	req->no_answer_reuse = true;   /* rare: always asked anew */
 	const struct kr_validate_api *v = kr_service_get(KR_SERVICE_VALIDATE);
 	if (!v || v->size < KR_VALIDATE_API_HAS(answer_secure) || !v->answer_secure(req))
 		return ctx->state;   /* not validated (no anchor, CD, insecure): the answer as it is */
@@ -45,4 +46,5 @@ static const struct kr_layer_api ta_sentinel_layer = {
 KR_PLUGIN_DECLARE(
 	.name = "ta_sentinel",
 	.layer = &ta_sentinel_layer,
+	.answers_reusable = kr_answer_cache_allow,
 );

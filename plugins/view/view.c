@@ -121,9 +121,31 @@ static char *prop_views(struct kr_plugin *self, const char *args)
 	return json_out(list);
 }
 
+/* A new view changes answers for its clients, and turns the answer cache off. */
+#define PROP_CHANGING(name) \
+	static char *name##_changing(struct kr_plugin *self, const char *args) \
+	{ \
+		char *ret = name(self, args); \
+		kr_answer_cache_flush(); \
+		return ret; \
+	}
+PROP_CHANGING(prop_rule_addr)
+PROP_CHANGING(prop_rule_tsig)
+
+/*
+ * Subnet views make answers differ by client: while there is one, answers are
+ * never repeated. (A TSIG key's view applies to signed queries only, which
+ * the answer cache never serves.)
+ */
+static bool view_reusable_cb(struct kr_plugin *self)
+{
+	const struct view *v = kr_plugin_data(self);
+	return !v || v->addr_count == 0;
+}
+
 static const struct kr_plugin_prop props[] = {
-	{ "rule_addr", prop_rule_addr, "rule_addr({subnet=, rule=}): add a rule to a subnet view (use view:addr)" },
-	{ "rule_tsig", prop_rule_tsig, "rule_tsig({key=, rule=}): add a rule to a TSIG key view (use view:tsig)" },
+	{ "rule_addr", prop_rule_addr_changing, "rule_addr({subnet=, rule=}): add a rule to a subnet view (use view:addr)" },
+	{ "rule_tsig", prop_rule_tsig_changing, "rule_tsig({key=, rule=}): add a rule to a TSIG key view (use view:tsig)" },
 	{ "views", prop_views, "views(): the views in matching order {subnet|key, rules}" },
 	{ NULL, NULL, NULL },
 };
@@ -142,4 +164,5 @@ KR_PLUGIN_DECLARE(
 	.deinit = view_deinit_cb,
 	.layer = &layer,
 	.props = props,
+	.answers_reusable = view_reusable_cb,
 );

@@ -72,4 +72,5 @@ KR_PLUGIN_DECLARE(
 	.deinit = workarounds_deinit_cb,
 	.config = workarounds_config_cb,
 	.layer = &layer,
+	.answers_reusable = kr_answer_cache_allow,
 );

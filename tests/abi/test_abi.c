@@ -16,6 +16,13 @@ static int failures;
 /* Signatures of functions added within ABI 1 (a plugin calling one needs a kresd that has it). */
 _Static_assert(__builtin_types_compatible_p(__typeof__(kr_net_tcp_idle_ms), uint32_t (void)),
 	       "kr_net_tcp_idle_ms() changed its signature: bump KR_PLUGIN_ABI");
+_Static_assert(__builtin_types_compatible_p(__typeof__(kr_answer_cache_flush), void (void)),
+	       "kr_answer_cache_flush() changed its signature: bump KR_PLUGIN_ABI");
+_Static_assert(__builtin_types_compatible_p(__typeof__(kr_answer_cache_watch),
+					    int (const void *, const volatile uint64_t *)),
+	       "kr_answer_cache_watch() changed its signature: bump KR_PLUGIN_ABI");
+_Static_assert(__builtin_types_compatible_p(__typeof__(kr_answer_cache_allow), bool (struct kr_plugin *)),
+	       "kr_answer_cache_allow() changed its signature: bump KR_PLUGIN_ABI");
 
 #define SIZE(type, expected) check(#type, "sizeof", sizeof(type), expected)
 #define OFF(type, field, expected) check(#type, #field, offsetof(type, field), expected)
@@ -91,7 +98,7 @@ int main(void)
 	OFF(struct kr_rplan, initial, 32);
 	OFF(struct kr_rplan, request, 40);
 	OFF(struct kr_rplan, next_uid, 48);
-	SIZE(struct kr_request, 168);
+	SIZE(struct kr_request, 176);
 	OFF(struct kr_request, ctx, 0);
 	OFF(struct kr_request, answer, 8);
 	OFF(struct kr_request, current_query, 16);
@@ -110,6 +117,7 @@ int main(void)
 	OFF(struct kr_request, started_ms, 144);
 	OFF(struct kr_request, daemon_data, 152);
 	OFF(struct kr_request, plugin_vars, 160);
+	OFF(struct kr_request, no_answer_reuse, 168);
 	SIZE(struct kr_layer_ctx, 24);
 	OFF(struct kr_layer_ctx, state, 0);
 	OFF(struct kr_layer_ctx, req, 8);
@@ -127,7 +135,7 @@ int main(void)
 	OFF(struct kr_plugin_prop, name, 0);
 	OFF(struct kr_plugin_prop, cb, 8);
 	OFF(struct kr_plugin_prop, help, 16);
-	SIZE(struct kr_plugin_api, 64);
+	SIZE(struct kr_plugin_api, 80);
 	OFF(struct kr_plugin_api, size, 0);
 	OFF(struct kr_plugin_api, abi, 8);
 	OFF(struct kr_plugin_api, name, 16);
@@ -136,6 +144,20 @@ int main(void)
 	OFF(struct kr_plugin_api, config, 40);
 	OFF(struct kr_plugin_api, layer, 48);
 	OFF(struct kr_plugin_api, props, 56);
+	OFF(struct kr_plugin_api, answers_reusable, 64);
+	OFF(struct kr_plugin_api, answer_reused, 72);
+	check("struct kr_plugin_api", "KR_PLUGIN_API_MIN_SIZE (ABI 1 as first released)",
+	      KR_PLUGIN_API_MIN_SIZE, 64);
+	SIZE(struct kr_reused_answer, 40);
+	OFF(struct kr_reused_answer, qname, 0);
+	OFF(struct kr_reused_answer, qtype, 8);
+	OFF(struct kr_reused_answer, flags, 12);
+	OFF(struct kr_reused_answer, addr, 16);
+	OFF(struct kr_reused_answer, answer, 24);
+	OFF(struct kr_reused_answer, answer_size, 32);
+	OFF(struct kr_reused_answer, query_edns, 34);
+	OFF(struct kr_reused_answer, query_do, 35);
+	OFF(struct kr_reused_answer, forget, 36);
 	SIZE(struct kr_root_hints_api, 16);
 	OFF(struct kr_root_hints_api, get, 8);
 	/* kr_cache_api grows by appending (KR_CACHE_API_HAS): peek_stale appended within ABI 1. */
