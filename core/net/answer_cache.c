@@ -32,9 +32,14 @@ struct ttl_slot {
 	uint32_t orig;              /* its value when stored */
 };
 
+/** Links of the CLOCK ring (first in an entry: a link is its entry). */
+struct ring_link {
+	struct ring_link *prev, *next;
+};
+
 struct entry {
+	struct ring_link ring;      /* first member */
 	struct entry *next;         /* in the bucket */
-	struct entry *ring_prev, *ring_next;
 	uint32_t hash;
 	uint32_t gen;
 	int64_t stored;             /* wall clock, seconds (as the cache's TTLs) */
@@ -58,7 +63,7 @@ struct watch {
 static struct {
 	struct entry **buckets;
 	uint32_t mask;
-	struct entry ring;          /* sentinel of the CLOCK ring */
+	struct ring_link ring;      /* sentinel of the CLOCK ring */
 	size_t size, used, entries;
 	uint32_t gen;
 	bool dirty;                 /* recompute `active` before the next use */
@@ -70,6 +75,7 @@ static struct {
 	struct kr_plugin **hooks;   /* plugins with answer_reused; malloc()ed */
 	size_t hook_count;
 	struct watch watch[WATCH_MAX];
+	unsigned watch_count;
 	uint64_t hits, misses, stored, evicted, flushes;
 } ac = { .size = DEFAULT_SIZE, .gen = 1, .dirty = true };
 
@@ -94,36 +100,44 @@ uint32_t kr__answer_cache_gen(void)
 
 int kr_answer_cache_watch(const void *owner, const volatile uint64_t *counter)
 {
-	struct watch *free_slot = NULL;
-	for (int i = 0; i < WATCH_MAX; ++i) {
-		if (ac.watch[i].owner == owner) {
-			free_slot = &ac.watch[i];
-			break;
-		}
-		if (!ac.watch[i].owner && !free_slot)
-			free_slot = &ac.watch[i];
-	}
-	if (!free_slot)
-		return counter ? -ENOSPC : 0;
+	unsigned i = 0;
+	while (i < ac.watch_count && ac.watch[i].owner != owner)
+		++i;
 	if (!counter) {
-		if (free_slot->owner == owner)
-			free_slot->owner = NULL;
-		free_slot->counter = NULL;
+		if (i < ac.watch_count)
+			ac.watch[i] = ac.watch[--ac.watch_count];
 		return 0;
 	}
-	free_slot->owner = owner;
-	free_slot->counter = counter;
-	free_slot->seen = *counter;
+	if (i == ac.watch_count) {
+		if (ac.watch_count == WATCH_MAX)
+			return -ENOSPC;
+		++ac.watch_count;
+	}
+	ac.watch[i] = (struct watch){ .owner = owner, .counter = counter, .seen = *counter };
 	kr_answer_cache_flush();
 	return 0;
 }
 
 /* --- storage --- */
 
+static void ring_unlink(struct ring_link *l)
+{
+	l->prev->next = l->next;
+	l->next->prev = l->prev;
+}
+
+/** Put l at the tail of the ring (the newest). */
+static void ring_append(struct ring_link *l)
+{
+	l->prev = ac.ring.prev;
+	l->next = &ac.ring;
+	ac.ring.prev->next = l;
+	ac.ring.prev = l;
+}
+
 static void entry_free(struct entry *e)
 {
-	e->ring_prev->ring_next = e->ring_next;
-	e->ring_next->ring_prev = e->ring_prev;
+	ring_unlink(&e->ring);
 	ac.used -= e->bytes;
 	--ac.entries;
 	free(e);
@@ -148,7 +162,7 @@ static int init_table(void)
 {
 	if (ac.initialised)
 		return 0;
-	ac.ring.ring_prev = ac.ring.ring_next = &ac.ring;
+	ac.ring.prev = ac.ring.next = &ac.ring;
 	uint32_t n = 1024;
 	while ((size_t)n * 512 < ac.size && n < (1u << 24))
 		n <<= 1;
@@ -229,9 +243,9 @@ static bool is_active(void)
 		ac.seen_bufsize = ctx->bufsize;
 		kr_answer_cache_flush();
 	}
-	for (int i = 0; i < WATCH_MAX; ++i) {
+	for (unsigned i = 0; i < ac.watch_count; ++i) {
 		struct watch *w = &ac.watch[i];
-		if (w->owner && *w->counter != w->seen) {
+		if (*w->counter != w->seen) {
 			w->seen = *w->counter;
 			kr_answer_cache_flush();
 		}
@@ -487,17 +501,12 @@ static uint32_t scan_ttls(const uint8_t *w, size_t len, size_t qname_len, struct
 static void make_room(size_t bytes, int64_t now)
 {
 	size_t guard = 2 * ac.entries + 2;
-	while (ac.used + bytes > ac.size && ac.ring.ring_next != &ac.ring && guard--) {
-		struct entry *e = ac.ring.ring_next;
+	while (ac.used + bytes > ac.size && ac.ring.next != &ac.ring && guard--) {
+		struct entry *e = (struct entry *)ac.ring.next;
 		if (e->referenced && !dead(e, now)) {
-			e->referenced = false;
-			/* second chance: to the tail */
-			e->ring_prev->ring_next = e->ring_next;
-			e->ring_next->ring_prev = e->ring_prev;
-			e->ring_prev = ac.ring.ring_prev;
-			e->ring_next = &ac.ring;
-			ac.ring.ring_prev->ring_next = e;
-			ac.ring.ring_prev = e;
+			e->referenced = false;   /* second chance: to the tail */
+			ring_unlink(&e->ring);
+			ring_append(&e->ring);
 			continue;
 		}
 		struct qkey k = { .hash = e->hash, .klen = e->klen };
@@ -577,10 +586,7 @@ void kr__answer_cache_offer(const struct kr_request *req, uint32_t gen)
 	e->referenced = false;
 	e->bytes = bytes;
 	*pe = e;
-	e->ring_prev = ac.ring.ring_prev;
-	e->ring_next = &ac.ring;
-	ac.ring.ring_prev->ring_next = e;
-	ac.ring.ring_prev = e;
+	ring_append(&e->ring);
 	ac.used += bytes;
 	++ac.entries;
 	++ac.stored;

@@ -372,8 +372,9 @@ static bool session_answer_cached(struct kr_tcp_session *s, const uint8_t *msg, 
 	++the_daemon.stats.queries;
 	++the_daemon.stats.tcp;
 	session_touch(s);
-	if (s->tls && s->net->tls_padding >= 2 && answer[11]) {
-		/* The kept answer ends with its OPT (no options): padded as task_finish() does. */
+	if (s->tls && s->net->tls_padding >= 2 && msg[11]) {
+		/* The query had an OPT (its only record), so the kept answer ends with
+		 * one without options: padded as task_finish() does. */
 		static uint8_t padded[KR_PKT_MAXSIZE];
 		size_t size = alen;
 		memcpy(padded, answer, alen);

@@ -12,9 +12,10 @@ srcs="$top/core/wire/dname.c $top/core/wire/edns.c $top/core/wire/pkt.c $top/cor
 	$top/core/util/errors.c $top/core/util/log.c $top/core/util/mm.c"
 # The YAML loader without its Lua side (config/yaml_run.c), with libyaml.
 yaml_srcs=$(ls "$top"/config/yaml_*.c | grep -v yaml_run.c)
-for target in fuzz_pkt fuzz_rrline fuzz_yaml; do
+for target in fuzz_pkt fuzz_rrline fuzz_yaml fuzz_answer_cache; do
 	extra=
 	[ "$target" = fuzz_yaml ] && extra="$yaml_srcs $(pkg-config --cflags --libs yaml-0.1)"
+	[ "$target" = fuzz_answer_cache ] && extra="$top/core/net/answer_cache.c"
 	clang -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined -I"$top/api" -I"$top" \
 		"$top/tests/fuzz/$target.c" $srcs $extra -o "$out/$target"
