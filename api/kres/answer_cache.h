@@ -56,6 +56,18 @@ KR_EXPORT bool kr_answer_cache_allow(struct kr_plugin *self);
 KR_EXPORT void kr_answer_cache_flush(void);
 
 /**
+ * Define NAME_flushing, a prop that calls the prop NAME (a kr_plugin_prop_cb)
+ * and then kr_answer_cache_flush(): for props that change answers.
+ */
+#define KR_ANSWER_CACHE_FLUSHING_PROP(name) \
+	static char *name##_flushing(struct kr_plugin *self, const char *args) \
+	{ \
+		char *ret = name(self, args); \
+		kr_answer_cache_flush(); \
+		return ret; \
+	}
+
+/**
  * Watch a counter another process may bump (in shared memory): the answer
  * cache forgets its answers when the value differs from the one seen before.
  * The cache plugin watches its cross-process generation so that cache.clear()

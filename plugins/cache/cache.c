@@ -109,46 +109,47 @@ static enum kr_layer_state cache_finalize_cb(struct kr_layer_ctx *ctx)
 	{ \
 		return cache_prop_##name(kr_plugin_data(self), args); \
 	}
-/* Props that may change answers: the core's answer cache forgets what it kept. */
-#define CACHE_PROP_CHANGING(name) \
-	static char *prop_##name(struct kr_plugin *self, const char *args) \
-	{ \
-		char *ret = cache_prop_##name(kr_plugin_data(self), args); \
-		kr_answer_cache_flush(); \
-		return ret; \
-	}
-CACHE_PROP_CHANGING(open)
-CACHE_PROP_CHANGING(close)
+CACHE_PROP(open)
+CACHE_PROP(close)
 CACHE_PROP(count)
 CACHE_PROP(stats)
 CACHE_PROP(backends)
 CACHE_PROP(current_size)
 CACHE_PROP(current_storage)
-CACHE_PROP_CHANGING(storage)
-CACHE_PROP_CHANGING(max_ttl)
-CACHE_PROP_CHANGING(min_ttl)
-CACHE_PROP_CHANGING(prune)
+CACHE_PROP(storage)
+CACHE_PROP(max_ttl)
+CACHE_PROP(min_ttl)
+CACHE_PROP(prune)
 CACHE_PROP(front)
-CACHE_PROP_CHANGING(aggressive)
+CACHE_PROP(aggressive)
 CACHE_PROP(get)
-CACHE_PROP_CHANGING(clear)
+CACHE_PROP(clear)
+/* Props that may change answers: the core's answer cache forgets what it kept. */
+KR_ANSWER_CACHE_FLUSHING_PROP(prop_open)
+KR_ANSWER_CACHE_FLUSHING_PROP(prop_close)
+KR_ANSWER_CACHE_FLUSHING_PROP(prop_storage)
+KR_ANSWER_CACHE_FLUSHING_PROP(prop_max_ttl)
+KR_ANSWER_CACHE_FLUSHING_PROP(prop_min_ttl)
+KR_ANSWER_CACHE_FLUSHING_PROP(prop_prune)
+KR_ANSWER_CACHE_FLUSHING_PROP(prop_aggressive)
+KR_ANSWER_CACHE_FLUSHING_PROP(prop_clear)
 
 static const struct kr_plugin_prop props[] = {
-	{ "open", prop_open, "open(max_size[, uri]): (re)open the cache; the size only grows" },
-	{ "close", prop_close, "close(): close the cache (its data stays on disk)" },
+	{ "open", prop_open_flushing, "open(max_size[, uri]): (re)open the cache; the size only grows" },
+	{ "close", prop_close_flushing, "close(): close the cache (its data stays on disk)" },
 	{ "count", prop_count, "count(): number of entries, nil on error" },
 	{ "stats", prop_stats, "stats(): counters (hit, miss, insert, delete, evict, ...) of this process" },
 	{ "backends", prop_backends, "backends(): the storage URI schemes known" },
 	{ "current_size", prop_current_size, "current_size: the size bound in bytes" },
 	{ "current_storage", prop_current_storage, "current_storage: the storage URI" },
-	{ "set_storage", prop_storage, "set_storage(uri): reopen at another place (cache.storage = uri)" },
-	{ "max_ttl", prop_max_ttl, "max_ttl([ttl]): set or get the largest TTL stored" },
-	{ "min_ttl", prop_min_ttl, "min_ttl([ttl]): set or get the smallest TTL stored" },
+	{ "set_storage", prop_storage_flushing, "set_storage(uri): reopen at another place (cache.storage = uri)" },
+	{ "max_ttl", prop_max_ttl_flushing, "max_ttl([ttl]): set or get the largest TTL stored" },
+	{ "min_ttl", prop_min_ttl_flushing, "min_ttl([ttl]): set or get the smallest TTL stored" },
 	{ "front", prop_front, "front([bytes]): set or get the size of this process's in-memory front (0: off)" },
-	{ "aggressive", prop_aggressive, "aggressive([on]): set or get the use of cached NSEC/NSEC3 for names not cached (RFC 8198, default true)" },
-	{ "prune", prop_prune, "prune([max_count]): remove expired entries, return {pruned = n}" },
+	{ "aggressive", prop_aggressive_flushing, "aggressive([on]): set or get the use of cached NSEC/NSEC3 for names not cached (RFC 8198, default true)" },
+	{ "prune", prop_prune_flushing, "prune([max_count]): remove expired entries, return {pruned = n}" },
 	{ "get", prop_get, "get('name' | '*.name' | 'name P'): cached records at or below a name" },
-	{ "clear", prop_clear, "clear(['name' | '*.name' | 'name P']): remove entries; all without argument" },
+	{ "clear", prop_clear_flushing, "clear(['name' | '*.name' | 'name P']): remove entries; all without argument" },
 	{ NULL, NULL, NULL },
 };
 

@@ -39,38 +39,39 @@ static enum kr_layer_state hints_produce_cb(struct kr_layer_ctx *ctx, kr_pkt_t *
 	return hints_produce(kr_plugin_data(ctx->plugin), ctx, pkt);
 }
 
-/* A prop that may change answers: the core's answer cache forgets what it kept. */
 #define HINTS_PROP(name) \
 	static char *prop_##name(struct kr_plugin *self, const char *args) \
 	{ \
-		char *ret = hints_prop_##name(kr_plugin_data(self), args); \
-		kr_answer_cache_flush(); \
-		return ret; \
+		return hints_prop_##name(kr_plugin_data(self), args); \
 	}
 HINTS_PROP(config)
 HINTS_PROP(add_hosts)
 HINTS_PROP(set)
+HINTS_PROP(get)
 HINTS_PROP(del)
 HINTS_PROP(root)
 HINTS_PROP(root_file)
 HINTS_PROP(ttl)
-
-static char *prop_get(struct kr_plugin *self, const char *args)
-{
-	return hints_prop_get(kr_plugin_data(self), args);
-}
+/* Props that change answers: the core's answer cache forgets what it kept. */
+KR_ANSWER_CACHE_FLUSHING_PROP(prop_config)
+KR_ANSWER_CACHE_FLUSHING_PROP(prop_add_hosts)
+KR_ANSWER_CACHE_FLUSHING_PROP(prop_set)
+KR_ANSWER_CACHE_FLUSHING_PROP(prop_del)
+KR_ANSWER_CACHE_FLUSHING_PROP(prop_root)
+KR_ANSWER_CACHE_FLUSHING_PROP(prop_root_file)
+KR_ANSWER_CACHE_FLUSHING_PROP(prop_ttl)
 
 static const struct kr_plugin_prop props[] = {
-	{ "config", prop_config,
+	{ "config", prop_config_flushing,
 	  "config(path | {file=path, ttl=n, root_file=path}): reset names and load a hosts file" },
-	{ "add_hosts", prop_add_hosts,
+	{ "add_hosts", prop_add_hosts_flushing,
 	  "add_hosts([path]): add names from a hosts file (default /etc/hosts)" },
-	{ "set", prop_set, "set('name addr'): add an address to a name (and its reverse PTR)" },
+	{ "set", prop_set_flushing, "set('name addr'): add an address to a name (and its reverse PTR)" },
 	{ "get", prop_get, "get('name'): list the addresses (or PTR names) of a name, or nil" },
-	{ "del", prop_del, "del('name' | 'name addr'): remove a name or one of its addresses" },
-	{ "root", prop_root, "root([{name = addr | {addr, ...}}]): replace the root hints, return them" },
-	{ "root_file", prop_root_file, "root_file(path): load root hints from a named.root zone file" },
-	{ "ttl", prop_ttl, "ttl([n]): set the TTL of answers, return it" },
+	{ "del", prop_del_flushing, "del('name' | 'name addr'): remove a name or one of its addresses" },
+	{ "root", prop_root_flushing, "root([{name = addr | {addr, ...}}]): replace the root hints, return them" },
+	{ "root_file", prop_root_file_flushing, "root_file(path): load root hints from a named.root zone file" },
+	{ "ttl", prop_ttl_flushing, "ttl([n]): set the TTL of answers, return it" },
 	{ NULL, NULL, NULL },
 };
 

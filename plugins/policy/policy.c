@@ -68,22 +68,17 @@ static void policy_reused_cb(struct kr_plugin *self, struct kr_reused_answer *an
 	{ \
 		return policy_prop_##name(kr_plugin_data(self), args); \
 	}
-/* A prop that changes the rules: the core's answer cache forgets what it kept. */
-#define POLICY_PROP_CHANGING(name) \
-	static char *prop_##name(struct kr_plugin *self, const char *args) \
-	{ \
-		char *ret = policy_prop_##name(kr_plugin_data(self), args); \
-		kr_answer_cache_flush(); \
-		return ret; \
-	}
-POLICY_PROP_CHANGING(rule_add)
-POLICY_PROP_CHANGING(rule_del)
+POLICY_PROP(rule_add)
+POLICY_PROP(rule_del)
 POLICY_PROP(rules)
 POLICY_PROP(rpz_check)
+/* Props that change the rules: the core's answer cache forgets what it kept. */
+KR_ANSWER_CACHE_FLUSHING_PROP(prop_rule_add)
+KR_ANSWER_CACHE_FLUSHING_PROP(prop_rule_del)
 
 static const struct kr_plugin_prop props[] = {
-	{ "rule_add", prop_rule_add, "rule_add(rule): add a rule built by policy.lua, return its id (use policy.add)" },
-	{ "rule_del", prop_rule_del, "rule_del(id): remove a rule (use policy.del)" },
+	{ "rule_add", prop_rule_add_flushing, "rule_add(rule): add a rule built by policy.lua, return its id (use policy.add)" },
+	{ "rule_del", prop_rule_del_flushing, "rule_del(id): remove a rule (use policy.del)" },
 	{ "rules", prop_rules, "rules(): the rules in order {id, filter, action, post, count}" },
 	{ "rpz_check", prop_rpz_check, "rpz_check(id): reload the rule's RPZ file if it changed" },
 	{ NULL, NULL, NULL },

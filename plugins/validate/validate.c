@@ -161,21 +161,14 @@ static char *prop_ta_builtin(struct kr_plugin *self, const char *args)
 }
 
 /* Trust anchors change answers: after a change the core's answer cache forgets what it kept. */
-#define PROP_CHANGING(name) \
-	static char *name##_changing(struct kr_plugin *self, const char *args) \
-	{ \
-		char *ret = name(self, args); \
-		kr_answer_cache_flush(); \
-		return ret; \
-	}
-PROP_CHANGING(prop_ta_add)
-PROP_CHANGING(prop_ta_remove)
-PROP_CHANGING(prop_ta_negative)
+KR_ANSWER_CACHE_FLUSHING_PROP(prop_ta_add)
+KR_ANSWER_CACHE_FLUSHING_PROP(prop_ta_remove)
+KR_ANSWER_CACHE_FLUSHING_PROP(prop_ta_negative)
 
 static const struct kr_plugin_prop validate_props[] = {
-	{ "ta_add", prop_ta_add_changing, "add a trust anchor: a DS or DNSKEY record line" },
-	{ "ta_remove", prop_ta_remove_changing, "remove the trust anchors of a name" },
-	{ "ta_negative", prop_ta_negative_changing, "set the negative trust anchors (a list of names)" },
+	{ "ta_add", prop_ta_add_flushing, "add a trust anchor: a DS or DNSKEY record line" },
+	{ "ta_remove", prop_ta_remove_flushing, "remove the trust anchors of a name" },
+	{ "ta_negative", prop_ta_negative_flushing, "set the negative trust anchors (a list of names)" },
 	{ "ta_summary", prop_ta_summary, "the trust anchors and negative trust anchors" },
 	{ "ta_builtin", prop_ta_builtin, "the compiled-in root anchors as record lines" },
 	{ NULL, NULL, NULL },

@@ -122,15 +122,8 @@ static char *prop_views(struct kr_plugin *self, const char *args)
 }
 
 /* A new view changes answers for its clients, and turns the answer cache off. */
-#define PROP_CHANGING(name) \
-	static char *name##_changing(struct kr_plugin *self, const char *args) \
-	{ \
-		char *ret = name(self, args); \
-		kr_answer_cache_flush(); \
-		return ret; \
-	}
-PROP_CHANGING(prop_rule_addr)
-PROP_CHANGING(prop_rule_tsig)
+KR_ANSWER_CACHE_FLUSHING_PROP(prop_rule_addr)
+KR_ANSWER_CACHE_FLUSHING_PROP(prop_rule_tsig)
 
 /*
  * Subnet views make answers differ by client: while there is one, answers are
@@ -144,8 +137,8 @@ static bool view_reusable_cb(struct kr_plugin *self)
 }
 
 static const struct kr_plugin_prop props[] = {
-	{ "rule_addr", prop_rule_addr_changing, "rule_addr({subnet=, rule=}): add a rule to a subnet view (use view:addr)" },
-	{ "rule_tsig", prop_rule_tsig_changing, "rule_tsig({key=, rule=}): add a rule to a TSIG key view (use view:tsig)" },
+	{ "rule_addr", prop_rule_addr_flushing, "rule_addr({subnet=, rule=}): add a rule to a subnet view (use view:addr)" },
+	{ "rule_tsig", prop_rule_tsig_flushing, "rule_tsig({key=, rule=}): add a rule to a TSIG key view (use view:tsig)" },
 	{ "views", prop_views, "views(): the views in matching order {subnet|key, rules}" },
 	{ NULL, NULL, NULL },
 };

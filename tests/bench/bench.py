@@ -263,14 +263,19 @@ class Resolver:
 
     def cpu(self):
         """utime+stime of all its processes, seconds."""
-        total = 0
+        return sum(self.cpu_split())
+
+    def cpu_split(self):
+        """(utime, stime) of all its processes, seconds."""
+        user = system = 0
         for pid in self.pids():
             try:
                 f = open('/proc/%d/stat' % pid).read().rsplit(')', 1)[1].split()
-                total += int(f[11]) + int(f[12])
+                user += int(f[11])
+                system += int(f[12])
             except OSError:
                 pass
-        return total / TICK
+        return user / TICK, system / TICK
 
     def rss(self):
         """VmRSS of all its processes, MiB (forks share the cache mapping: counted per process)."""
@@ -481,15 +486,17 @@ def measure_cold_hot(res, net, files, args, R):
         # warm up the 1000 hot names (twice), then the timed hot run
         for _ in range(2):
             dnsperf(files['hot'], '-n', '1', '-q', '20', '-l', '60')
-        q0, c0 = net.queries(), res.cpu()
+        q0, (u0, s0) = net.queries(), res.cpu_split()
         d = dnsperf(files['hot'], '-l', str(args.hot_seconds), '-q', '100', timeout=args.hot_seconds + 60)
-        cpu = res.cpu() - c0
+        u1, s1 = res.cpu_split()
+        cpu = (u1 - u0) + (s1 - s0)
+        R['hot_cpu_user_share'] = (u1 - u0) / cpu if cpu else None
         R['hot_qps'] = d['qps']
         R['hot_cpu_per_1000'] = 1000 * cpu / d['completed'] if d['completed'] else None
         R['hot_upstream'] = net.queries() - q0
         R['hot_lost'] = d['lost']
-        log('%s hot: %.0f qps, %d answered, %d lost, cpu %.2f s, upstream %d' % (
-            res.label, d['qps'], d['completed'], d['lost'], cpu, R['hot_upstream']))
+        log('%s hot: %.0f qps, %d answered, %d lost, cpu %.2f s (user %.2f, system %.2f), upstream %d' % (
+            res.label, d['qps'], d['completed'], d['lost'], cpu, u1 - u0, s1 - s0, R['hot_upstream']))
         # latency at a fixed rate that every resolver sustains, -v (client CPU) in its own run
         d = dnsperf(files['hot'], '-l', str(args.lat_seconds), '-Q', str(args.lat_qps), '-q', '100',
                     verbose=True, timeout=args.lat_seconds + 60)
@@ -584,6 +591,7 @@ ROWS = [
     ('lat_median_us', 'hot: median latency, us (fixed rate)', '%.0f', False),
     ('lat_p99_us', 'hot: p99 latency, us (fixed rate)', '%.0f', False),
     ('hot_cpu_per_1000', 'hot: CPU s per 1000 answers', '%.4f', False),
+    ('hot_cpu_user_share', 'hot: share of that CPU in user space', '%.2f', False),
     ('instr_per_answer', 'hot: instructions per answer (callgrind, 10k)', '%.0f', False),
     ('cold_instr_per_answer', 'cold: instructions per answer (callgrind, 5k new names)', '%.0f', False),
     ('cold_nps', 'cold: names resolved/s', '%.0f', True),
