@@ -188,6 +188,25 @@ START_TEST(test_load_old_layer)
 }
 END_TEST
 
+START_TEST(test_load_descriptor_size)
+{
+	/* ABI 1 as first released: loads, and its descriptor ends before the
+	 * appended members (which the core then reads as NULL). */
+	ck_assert_int_eq(load("first_abi1"), 0);
+	ck_assert_uint_eq(ctx.plugin_count, 1);
+	const struct kr_plugin_api *api = ctx.plugins[0]->api;
+	ck_assert_uint_eq(api->size, KR_PLUGIN_API_MIN_SIZE);
+	ck_assert(!KR_PLUGIN_API_HAS(api, answers_reusable));
+	ck_assert(!KR_PLUGIN_API_HAS(api, answer_reused));
+	/* shorter than ABI 1 ever was: refused */
+	ck_assert_int_eq(load("short_api"), KR_EABI);
+	ck_err_has("short_api");
+	ck_err_has("descriptor of");
+	ck_err_has("rebuild it");
+	ck_assert_uint_eq(ctx.plugin_count, 1);
+}
+END_TEST
+
 START_TEST(test_load_missing)
 {
 	ck_assert_int_eq(load("missing"), KR_ENOPLUGIN);
@@ -625,6 +644,7 @@ int main(void)
 	static const struct unit_fixture fx = { setup, teardown, 0 };
 	Suite *s = suite_create("loader");
 	unit_tcase(s, "kr_loader_load", &fx, test_load_good, test_load_abi, test_load_old_layer,
+		   test_load_descriptor_size,
 		   test_load_missing, test_load_bad_descriptor, test_load_init_fail,
 		   test_load_invalid_name, test_load_errbuf, test_load_place, test_load_precedence_errors);
 	unit_tcase(s, "kr_loader_load_spec", &fx, test_load_spec, test_load_spec_invalid);
