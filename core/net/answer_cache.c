@@ -521,13 +521,29 @@ static void make_room(size_t bytes, int64_t now)
 	}
 }
 
+/**
+ * Was every query of req answered from the cache (or local data)? Then the
+ * answer's TTLs are what the cache has left, and the entry lives no longer
+ * than the cache keeps its data. An answer from upstream shows the upstream's
+ * TTLs, which the cache may have cut when it stored them (cache.max_ttl, a
+ * negative answer's SOA MINIMUM): it is not kept, the next query's answer,
+ * from the cache, is.
+ */
+static bool from_cache(const struct kr_request *req)
+{
+	for (uint32_t i = 0; i < req->rplan.resolved_len; ++i)
+		if (!(req->rplan.resolved[i]->flags & KR_QF_CACHED))
+			return false;
+	return true;
+}
+
 void kr__answer_cache_offer(const struct kr_request *req, uint32_t gen)
 {
 	const kr_pkt_t *a = req->answer;
 	const kr_pkt_t *q = req->qsource.packet;
 	if (!a || !q || gen != ac.gen || req->no_answer_reuse || (req->options & KR_QF_TRACE) ||
 	    (req->qsource.flags & KR_REQ_INTERNAL) || a->size > MAX_WIRE || a->size < KR_PKT_HDRSIZE ||
-	    !is_active() || gen != ac.gen)
+	    !from_cache(req) || !is_active() || gen != ac.gen)
 		return;
 	const uint8_t *w = a->wire;
 	uint8_t rcode = w[3] & 0x0F;

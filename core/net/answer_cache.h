@@ -45,8 +45,9 @@ size_t kr__answer_cache_find(const struct kr_ac_query *q, const uint8_t **answer
 uint32_t kr__answer_cache_gen(void);
 /**
  * Keep req's final answer (after kr_resolve_finish()) when it may be repeated:
- * NOERROR or NXDOMAIN, not truncated, no EDNS options, TTLs above zero, no
- * layer set no_answer_reuse, and nothing changed since generation gen.
+ * NOERROR or NXDOMAIN, not truncated, no EDNS options, TTLs above zero, made
+ * from the cache or local data (every resolved query KR_QF_CACHED), no layer
+ * set no_answer_reuse, and nothing changed since generation gen.
  */
 void kr__answer_cache_offer(const struct kr_request *req, uint32_t gen);
 /** Set the memory limit in bytes (0 turns the cache off); forgets every answer. @return 0 or -ENOMEM. */

@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include "core/engine/engine.h"
 #include "tests/unit/check_main.h"
+#include "tests/unit/fake_plugin.h"
 
 /** Wire form of a presentation name, in one of a ring of static buffers. */
 static const uint8_t *dn(const char *str)
@@ -351,25 +352,11 @@ static void teardown(void)
 /** Register an in-process plugin at the end of the call order. @return its state. */
 static struct fake *add_plugin(const char *name, const struct kr_plugin_api *api, uint8_t addr)
 {
-	struct kr_context *ctx = &F.ctx;
-	if (ctx->plugin_count == ctx->plugin_cap) {
-		size_t ncap = ctx->plugin_cap ? ctx->plugin_cap * 2 : 4;
-		struct kr_plugin **n = realloc(ctx->plugins, ncap * sizeof(*n));
-		ck_assert_ptr_nonnull(n);
-		ctx->plugins = n;
-		ctx->plugin_cap = ncap;
-	}
-	struct kr_plugin *p = calloc(1, sizeof(*p));
 	struct fake *f = calloc(1, sizeof(*f));
-	ck_assert(p && f);
+	ck_assert_ptr_nonnull(f);
 	f->addr = addr;
 	f->answer_count = 1;
-	p->api = api;
-	p->dl = NULL;
-	p->name = strdup(name);
-	p->path = NULL;
-	p->data = f;
-	ctx->plugins[ctx->plugin_count++] = p;
+	unit_add_plugin(&F.ctx, name, api, f);
 	return f;
 }
 
