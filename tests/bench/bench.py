@@ -517,14 +517,16 @@ def measure_two(res, files, args, R):
     try:
         for _ in range(2):
             dnsperf(files['hot'], '-n', '1', '-q', '20', '-l', '60', cpus='0,1')
-        c0 = res.cpu()
+        u0, s0 = res.cpu_split()
         d = dnsperf(files['hot'], '-l', str(args.hot_seconds), '-q', '200', '-c', '4', '-T', '1',
                     cpus='0,1', timeout=args.hot_seconds + 60)
-        cpu = res.cpu() - c0
+        u1, s1 = res.cpu_split()
+        cpu = (u1 - u0) + (s1 - s0)
         R['two_qps'] = d['qps']
         R['two_cpu_per_1000'] = 1000 * cpu / d['completed'] if d['completed'] else None
         R['two_rss'] = res.rss()
-        log('%s two processes: %.0f qps, cpu %.2f s' % (res.label, d['qps'], cpu))
+        log('%s two processes: %.0f qps, cpu %.2f s (user %.2f, system %.2f)' % (
+            res.label, d['qps'], cpu, u1 - u0, s1 - s0))
     finally:
         res.stop()
 
