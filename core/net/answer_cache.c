@@ -287,9 +287,33 @@ static inline uint32_t rd32(const uint8_t *p)
 }
 
 /**
+ * Are the query's EDNS options all of kinds that change nothing in the answer?
+ * A client's DNS COOKIE (RFC 7873: kresd does not do cookies, so it answers as
+ * to a query without one) and padding (RFC 7830). Others (NSID, keepalive,
+ * ECS, unknown) are for the layers: such a query goes the normal way.
+ */
+static bool options_ignored(const uint8_t *p, size_t len)
+{
+	while (len) {
+		if (len < 4)
+			return false;
+		uint16_t code = rd16(p), olen = rd16(p + 2);
+		if ((size_t)olen + 4 > len)
+			return false;
+		bool cookie = code == KR_EDNS_OPT_COOKIE && (olen == 8 || (olen >= 16 && olen <= 40));
+		if (!cookie && code != KR_EDNS_OPT_PADDING)
+			return false;
+		p += 4 + olen;
+		len -= 4 + (size_t)olen;
+	}
+	return true;
+}
+
+/**
  * The key of a plain query: opcode QUERY, one question of class IN and a data
- * type, no records but an optional OPT of version 0 without options, nothing
- * after it. @return false for any other query (it goes the normal way).
+ * type, no records but an optional OPT of version 0 (options: see
+ * options_ignored()), nothing after it.
+ * @return false for any other query (it goes the normal way).
  */
 static bool query_key(const uint8_t *q, size_t len, struct qkey *k)
 {
@@ -326,9 +350,11 @@ static bool query_key(const uint8_t *q, size_t len, struct qkey *k)
 	k->edns = k->do_bit = false;
 	k->udp_max = KR_EDNS_MIN_BUFSIZE;
 	if (q[11] == 1) {
-		/* root owner, type OPT, payload, ext. RCODE 0, version 0, flags DO only, no RDATA */
-		if (i + 11 != len || q[i] != 0 || rd16(q + i + 1) != KR_TYPE_OPT || q[i + 5] || q[i + 6] ||
-		    (q[i + 7] & 0x7F) || q[i + 8] || rd16(q + i + 9))
+		/* root owner, type OPT, payload, ext. RCODE 0, version 0, flags DO only,
+		 * options kresd ignores (or none), nothing after it */
+		if (i + 11 > len || q[i] != 0 || rd16(q + i + 1) != KR_TYPE_OPT || q[i + 5] || q[i + 6] ||
+		    (q[i + 7] & 0x7F) || q[i + 8] || i + 11 + rd16(q + i + 9) != len ||
+		    !options_ignored(q + i + 11, rd16(q + i + 9)))
 			return false;
 		k->edns = true;
 		k->do_bit = q[i + 7] & 0x80;

@@ -555,14 +555,19 @@ def test_unusual_queries_go_the_normal_way(kresd, fake_auth):
     q.use_edns(1, 0, 1232)
     r = k.udp(q)
     assert r.rcode() == dns.rcode.BADVERS and not r.answer, r
-    # EDNS options (NSID, a cookie): a correct answer, made the normal way.
-    for opt in (dns.edns.GenericOption(dns.edns.NSID, b''),
-                dns.edns.GenericOption(dns.edns.COOKIE, b'\x01' * 8)):
+    # EDNS options: an NSID request goes the normal way (the nsid plugin's); a client
+    # cookie or padding (kresd ignores both) gets the kept answer of the EDNS query.
+    for opt, kept in ((dns.edns.GenericOption(dns.edns.NSID, b''), False),
+                      (dns.edns.GenericOption(dns.edns.COOKIE, b'\x01' * 8), True),
+                      (dns.edns.GenericOption(dns.edns.PADDING, b'\x00' * 20), True)):
+        hits = figures(k)['hits']
         q = make_query('m.lab.', 'A')
         q.use_edns(0, payload=1232, options=[opt])
         r = k.udp(q)
         assert r.id == q.id and r.rcode() == dns.rcode.NOERROR and r.edns == 0, r
         assert [rd.to_text() for rrset in r.answer for rd in rrset] == ['192.0.2.13']
+        assert not r.options, r
+        assert figures(k)['hits'] == hits + kept, opt
     # Flags a query does not carry (AA, TC, Z): the normal way.
     for bits in (0x0400, 0x0200, 0x0040):
         w = udp_wire(k, header(0x4444, flags=0x0100 | bits) + question)
@@ -577,7 +582,7 @@ def test_unusual_queries_go_the_normal_way(kresd, fake_auth):
         s.sendto(header(0x5555, flags=0x8100) + question, (k.addr, k.port))
         s.sendto(qwire, (k.addr, k.port))
         assert s.recv(65535)[:2] == qwire[:2]
-    assert figures(k)['hits'] == f['hits'] + 1   # that last one only
+    assert figures(k)['hits'] == f['hits'] + 2 + 1   # the cookie, the padding, that last one
     assert figures(k)['stored'] == f['stored']
     assert auth.asked('m.lab.', 'A') == 1
 

@@ -468,6 +468,51 @@ START_TEST(test_unusual_queries)
 	put16(&m, 3);   /* NSID, empty */
 	put16(&m, 0);
 	assert_not_found(&m, "NSID");
+	/* Options kresd ignores: a client cookie (RFC 7873), with a server cookie,
+	 * padding; the answer is the one of the plain EDNS query. */
+	static const struct { uint16_t code, len; bool found; const char *what; } opts[] = {
+		{ KR_EDNS_OPT_COOKIE, 8, true, "client cookie" },
+		{ KR_EDNS_OPT_COOKIE, 24, true, "client and server cookie" },
+		{ KR_EDNS_OPT_COOKIE, 40, true, "longest cookie" },
+		{ KR_EDNS_OPT_COOKIE, 9, false, "cookie of 9 bytes" },
+		{ KR_EDNS_OPT_COOKIE, 41, false, "cookie of 41 bytes" },
+		{ KR_EDNS_OPT_PADDING, 0, true, "empty padding" },
+		{ KR_EDNS_OPT_PADDING, 100, true, "padding" },
+		{ KR_EDNS_OPT_KEEPALIVE, 0, false, "keepalive" },
+		{ KR_EDNS_OPT_ECS, 4, false, "client subnet" },
+	};
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); ++i) {
+		m = q;
+		set16(&m, qend + 9, (uint16_t)(4 + opts[i].len));
+		put16(&m, opts[i].code);
+		put16(&m, opts[i].len);
+		for (uint16_t j = 0; j < opts[i].len; ++j)
+			put8(&m, (uint8_t)j);
+		if (opts[i].found)
+			ck_assert_msg(find(&m, 0, NULL) == a.len, "%s: not found", opts[i].what);
+		else
+			assert_not_found(&m, opts[i].what);
+	}
+	/* A cookie and an NSID: the NSID is for the nsid plugin. */
+	m = q;
+	set16(&m, qend + 9, 4 + 8 + 4);
+	put16(&m, KR_EDNS_OPT_COOKIE);
+	put16(&m, 8);
+	put(&m, (const uint8_t *)"01234567", 8);
+	put16(&m, KR_EDNS_OPT_NSID);
+	put16(&m, 0);
+	assert_not_found(&m, "cookie and NSID");
+	/* An option running past the OPT's RDATA, or cut in its header. */
+	m = q;
+	set16(&m, qend + 9, 4 + 4);
+	put16(&m, KR_EDNS_OPT_COOKIE);
+	put16(&m, 8);
+	put(&m, (const uint8_t *)"0123", 4);
+	assert_not_found(&m, "cookie past the RDATA");
+	m = q;
+	set16(&m, qend + 9, 2);
+	put16(&m, KR_EDNS_OPT_PADDING);
+	assert_not_found(&m, "option header cut");
 	m = plain;
 	set16(&m, 10, 1);
 	put(&m, q.b + qend, 11);
