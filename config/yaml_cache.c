@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* cache: storage, size-max, ttl-min, ttl-max. */
+/* cache: storage, size-max, ttl-min, ttl-max, answers-size-max. */
 #include <stdio.h>
 #include <string.h>
 #include "config/yaml.h"
 
 void kr__yaml_cache(struct kr_yaml_ctx *ctx, const struct kr_yaml_node *n)
 {
-	static const char *const keys[] = { "storage", "size-max", "ttl-min", "ttl-max", NULL };
+	static const char *const keys[] = { "storage", "size-max", "ttl-min", "ttl-max", "answers-size-max", NULL };
 	if (!kr__yaml_want_map(ctx, n, "cache"))
 		return;
 	kr__yaml_check_keys(ctx, n, "cache", keys);
@@ -39,4 +39,9 @@ void kr__yaml_cache(struct kr_yaml_ctx *ctx, const struct kr_yaml_node *n)
 		kr__yaml_emit(ctx, max, "cache.ttl-max", "cache.max_ttl(%lld)\n", tmax);
 	if (min)
 		kr__yaml_emit(ctx, min, "cache.ttl-min", "cache.min_ttl(%lld)\n", tmin);
+	/* The core's answer cache (per process, in memory), not the cache plugin's. */
+	const struct kr_yaml_node *answers = kr__yaml_get(n, "answers-size-max");
+	long long abytes;
+	if (answers && kr__yaml_size(ctx, answers, "cache.answers-size-max", 0, 1LL << 30, &abytes))
+		kr__yaml_emit(ctx, answers, "cache.answers-size-max", "worker.answer_cache(%lld)\n", abytes);
 }

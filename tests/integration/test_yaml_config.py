@@ -120,8 +120,10 @@ def test_cache_size_and_ttls_applied(yaml_kresd):
           size-max: 20M
           ttl-min: 10s
           ttl-max: 1h
+          answers-size-max: 2M
         """)
     assert control(k, 'cache.current_size') == str(20 * 1024 * 1024)
+    assert control(k, 'worker.answer_cache().size') == str(2 * 1024 * 1024)
     assert control(k, 'cache.max_ttl()') == '3600'
     assert control(k, 'cache.min_ttl()') == '10'
 

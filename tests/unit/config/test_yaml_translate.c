@@ -70,6 +70,9 @@ START_TEST(cache)
 	ck_has(lua, "cache.open(209715200, 'bdb:///var/cache/kresd')\ncache.max_ttl(172800)\ncache.min_ttl(10)\n");
 	ck_has(lua_of("cache: {size-max: 1G}\n"), "cache.size = 1073741824\n");
 	ck_has(lua_of("cache: {storage: bdb://.}\n"), "cache.storage = 'bdb://.'\n");
+	ck_has(lua_of("cache: {answers-size-max: 16M}\n"), "worker.answer_cache(16777216)\n");
+	ck_has(lua_of("cache: {answers-size-max: 0}\n"), "worker.answer_cache(0)\n");
+	ck_has(errors_of("cache: {answers-size-max: 2G}\n"), "cache.answers-size-max");
 }
 END_TEST
 
