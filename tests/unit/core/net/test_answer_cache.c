@@ -188,6 +188,7 @@ static uint8_t *exact(const uint8_t *p, size_t n)
 
 struct offer_opts {
 	bool no_reuse, internal, trace, upstream;
+	bool local, mixed;    /* from local data (CACHED and NO_CACHE); with a query from the cache */
 	uint32_t gen_delta;   /* the request started that many flushes ago */
 };
 
@@ -196,13 +197,15 @@ static void offer_with(const struct msg *q, const struct msg *a, struct offer_op
 	uint8_t *qw = exact(q->b, q->len), *aw = exact(a->b, a->len);
 	kr_pkt_t qp = { .wire = qw, .size = q->len, .max_size = q->len };
 	kr_pkt_t ap = { .wire = aw, .size = a->len, .max_size = a->len };
-	struct kr_query qry = { .flags = o.upstream ? 0 : KR_QF_CACHED };
-	struct kr_query *resolved[1] = { &qry };
+	const uint64_t local = KR_QF_CACHED | KR_QF_NO_CACHE;
+	struct kr_query qry = { .flags = o.upstream ? 0 : o.local ? local : KR_QF_CACHED };
+	struct kr_query cached = { .flags = KR_QF_CACHED };
+	struct kr_query *resolved[2] = { &qry, &cached };
 	struct kr_request req = {
 		.ctx = &the_daemon.ctx, .answer = &ap,
 		.qsource = { .packet = &qp, .flags = o.internal ? KR_REQ_INTERNAL : 0 },
 		.options = o.trace ? KR_QF_TRACE : 0,
-		.rplan = { .resolved = resolved, .resolved_len = 1 },
+		.rplan = { .resolved = resolved, .resolved_len = o.mixed ? 2 : 1 },
 		.no_answer_reuse = o.no_reuse,
 	};
 	kr__answer_cache_offer(&req, kr__answer_cache_gen() - o.gen_delta);
@@ -940,6 +943,29 @@ START_TEST(test_plugins_see_reused)
 }
 END_TEST
 
+START_TEST(test_local_data)
+{
+	add_plugin(&counting_api);
+	struct msg q = query("h.lab.", PLAIN), got;
+	struct msg a = answer(&q, KR_RCODE_NOERROR, 1, 300);
+	/* A chain of the cache's records and local data (fixed TTLs): not kept. */
+	offer_with(&q, &a, (struct offer_opts){ .local = true, .mixed = true });
+	ck_assert_uint_eq(stats().stored, 0);
+	/* Local data alone: kept, and hooks know it (predict skips it). */
+	offer_with(&q, &a, (struct offer_opts){ .local = true });
+	ck_assert_uint_eq(find(&q, 0, &got), a.len);
+	assert_repeated(&a, &q, &got);
+	ck_assert(P.last.local);
+	ck_assert(!P.last.forget);
+	/* The cache's: not local. */
+	struct msg q2 = query("c.lab.", PLAIN);
+	struct msg a2 = answer(&q2, KR_RCODE_NOERROR, 1, 300);
+	offer(&q2, &a2);
+	ck_assert_uint_eq(find(&q2, 0, NULL), a2.len);
+	ck_assert(!P.last.local);
+}
+END_TEST
+
 int main(void)
 {
 	static const struct unit_fixture fx = { setup, teardown, 30 };
@@ -950,6 +976,7 @@ int main(void)
 	unit_tcase(s, "kr_answer_cache_flush", &fx, test_flush);
 	unit_tcase(s, "kr_answer_cache_watch", &fx, test_watch);
 	unit_tcase(s, "kr__answer_cache_set_size", &fx, test_size);
-	unit_tcase(s, "answers_reusable", &fx, test_plugins_allow, test_plugins_see_reused);
+	unit_tcase(s, "answers_reusable", &fx, test_plugins_allow, test_plugins_see_reused,
+		   test_local_data);
 	return unit_run(s);
 }
