@@ -26,6 +26,7 @@
 #define MAX_TTLS 128            /* records with a TTL in one answer */
 #define KEY_MAX (4 + KR_DNAME_MAXLEN)
 #define WATCH_MAX 8
+#define CHAIN_MAX 8             /* entries in one bucket: a look-up compares at most so many keys */
 
 struct ttl_slot {
 	uint16_t off;               /* of the TTL field in the wire */
@@ -525,6 +526,21 @@ static uint32_t scan_ttls(const uint8_t *w, size_t len, size_t qname_len, struct
 	return min;
 }
 
+/** Free the dead entries of hash's bucket. @return how many live ones it holds. */
+static unsigned bucket_prune(uint32_t hash, int64_t now)
+{
+	unsigned live = 0;
+	for (struct entry **pe = &ac.buckets[hash & ac.mask]; *pe;) {
+		if (dead(*pe, now)) {
+			bucket_drop(pe);
+		} else {
+			++live;
+			pe = &(*pe)->next;
+		}
+	}
+	return live;
+}
+
 /** Make room for bytes: evict by CLOCK (dead and expired entries first met, first freed). */
 static void make_room(size_t bytes, int64_t now)
 {
@@ -602,13 +618,12 @@ void kr__answer_cache_offer(const struct kr_request *req, uint32_t gen)
 	if (!min_ttl)
 		return;
 	int64_t now = time(NULL);
-	struct entry **pe = bucket_find(&k);
-	if (*pe) {
-		if (!dead(*pe, now))
-			return;   /* a twin request stored it first */
-		bucket_drop(pe);
-		pe = bucket_find(&k);
-	}
+	const struct entry *twin = *bucket_find(&k);
+	if (twin && !dead(twin, now))
+		return;   /* a twin request stored it first */
+	/* Chains stay short even for names made to share a bucket (the hash is no secret). */
+	if (bucket_prune(k.hash, now) >= CHAIN_MAX)
+		return;
 	size_t slots_off = (k.klen + 7) & ~(size_t)7;
 	size_t wire_off = slots_off + nttl * sizeof(struct ttl_slot);
 	size_t bytes = sizeof(struct entry) + wire_off + a->size;
@@ -617,7 +632,7 @@ void kr__answer_cache_offer(const struct kr_request *req, uint32_t gen)
 	make_room(bytes, now);
 	if (ac.used + bytes > ac.size)
 		return;
-	pe = bucket_find(&k);   /* eviction may have changed the chain */
+	struct entry **pe = bucket_find(&k);   /* eviction may have changed the chain */
 	struct entry *e = malloc(bytes);
 	if (!e)
 		return;

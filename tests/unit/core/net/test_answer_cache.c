@@ -829,6 +829,59 @@ START_TEST(test_size)
 }
 END_TEST
 
+/**
+ * The bucket of a plain A query with RD and EDNS (PLAIN) for name, as
+ * answer_cache.c hashes its key (query_key()), in a table of 2048 buckets.
+ */
+static uint32_t bucket_of(const char *name)
+{
+	struct msg m = { .len = 0 };
+	put_name(&m, name);
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < m.len; ++i)
+		h = (h ^ (uint8_t)(m.b[i] - 'A' < 26u ? m.b[i] + 32 : m.b[i])) * 16777619u;
+	h = (h ^ 0x09) * 16777619u;   /* RD, EDNS */
+	h = (h ^ KR_TYPE_A) * 16777619u;
+	return (h ^ (h >> 15)) & 2047;
+}
+
+START_TEST(test_colliding_names)
+{
+	/* 1 MiB: 2048 buckets. Names made to share one bucket (the hash is public):
+	 * only a few are kept, so that a look-up in it stays cheap. */
+	ck_assert_int_eq(kr__answer_cache_set_size(1 << 20), 0);
+	enum { N = 40 };
+	static char names[N + 1][32];
+	uint32_t target = bucket_of("c0.lab.");
+	for (unsigned i = 0, n = 0; n <= N; ++i) {
+		snprintf(names[n], sizeof(names[n]), "c%u.lab.", i);
+		n += bucket_of(names[n]) == target;
+	}
+	unsigned kept = 0;
+	for (unsigned i = 0; i < N; ++i) {
+		struct msg q = query(names[i], PLAIN);
+		struct msg a = answer(&q, KR_RCODE_NOERROR, 1, 300);
+		offer(&q, &a);
+		kept += find(&q, 0, NULL) != 0;
+	}
+	ck_assert_uint_eq(kept, 8);
+	ck_assert_uint_eq(stats().entries, 8);
+	/* Others are kept as before. */
+	struct msg qo = query("other.lab.", PLAIN);
+	ck_assert_uint_ne(bucket_of("other.lab."), target);
+	struct msg ao = answer(&qo, KR_RCODE_NOERROR, 1, 300);
+	offer(&qo, &ao);
+	ck_assert_uint_eq(find(&qo, 0, NULL), ao.len);
+	/* Flushed entries are no obstacle: the next store frees them. */
+	kr_answer_cache_flush();
+	struct msg q = query(names[N], PLAIN);
+	struct msg a = answer(&q, KR_RCODE_NOERROR, 1, 300);
+	offer(&q, &a);
+	ck_assert_uint_eq(find(&q, 0, NULL), a.len);
+	ck_assert_uint_eq(stats().entries, 2);
+}
+END_TEST
+
 /* --- plugins --- */
 
 static struct {
@@ -975,7 +1028,7 @@ int main(void)
 	unit_tcase(s, "kr__answer_cache_offer", &fx, test_answers_not_kept, test_negative);
 	unit_tcase(s, "kr_answer_cache_flush", &fx, test_flush);
 	unit_tcase(s, "kr_answer_cache_watch", &fx, test_watch);
-	unit_tcase(s, "kr__answer_cache_set_size", &fx, test_size);
+	unit_tcase(s, "kr__answer_cache_set_size", &fx, test_size, test_colliding_names);
 	unit_tcase(s, "answers_reusable", &fx, test_plugins_allow, test_plugins_see_reused,
 		   test_local_data);
 	return unit_run(s);
