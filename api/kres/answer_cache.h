@@ -35,7 +35,8 @@ struct kr_reused_answer {
 	bool query_edns;               /**< the query had an OPT record ... */
 	bool query_do;                 /**< ... with the DO bit */
 	/** Set by a hook: this answer goes out, then the entry is dropped, so that the
-	 *  next query is resolved anew (predict: a refresh of the name was queued). */
+	 *  next query is resolved anew (predict: near expiry, a refresh of the name
+	 *  was queued or has come back). */
 	bool forget;
 	/** The answer is local data (hints), not the cache's: its TTLs are fixed and
 	 *  there is nothing to refresh (the normal path marks its queries CACHED and

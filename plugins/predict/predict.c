@@ -252,7 +252,7 @@ static void predict_reused_cb(struct kr_plugin *self, struct kr_reused_answer *a
 	if (!p || ans->local || (ans->answer[3] & 0x0F) != KR_RCODE_NOERROR)
 		return;   /* local data (hints), as predict_finish_cb() skips it; only NOERROR */
 	uint32_t ttl = answer_min_ttl(ans->answer, ans->answer_size, kr_dname_size(ans->qname));
-	/* Near expiry (a refresh queued): the next query is to see the refreshed data. */
+	/* Near expiry (a refresh queued, or back already): the next query is to see the refreshed data. */
 	if (ttl != UINT32_MAX &&
 	    predict_observe(&p->table, ans->qname, ans->qtype, true, true, ttl, (int64_t)time(NULL), true))
 		ans->forget = true;
