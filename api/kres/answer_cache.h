@@ -35,8 +35,13 @@ struct kr_reused_answer {
 	bool query_edns;               /**< the query had an OPT record ... */
 	bool query_do;                 /**< ... with the DO bit */
 	/** Set by a hook: this answer goes out, then the entry is dropped, so that the
-	 *  next query is resolved anew (predict: a refresh of the name was queued). */
+	 *  next query is resolved anew (predict: near expiry, a refresh of the name
+	 *  was queued or has come back). */
 	bool forget;
+	/** The answer is local data (hints), not the cache's: its TTLs are fixed and
+	 *  there is nothing to refresh (the normal path marks its queries CACHED and
+	 *  NO_CACHE). Appended: a plugin built before it does not read it. */
+	bool local;
 };
 
 struct kr_plugin;
@@ -49,9 +54,11 @@ struct kr_plugin;
 KR_EXPORT bool kr_answer_cache_allow(struct kr_plugin *self);
 
 /**
- * Forget every answer in this process's answer cache (O(1)). Calls of plugin
- * props from Lua, module loads and changes of option()/mode()/net.bufsize do
- * it already; call it when answers change otherwise (a timer reloading data).
+ * Forget every answer in this process's answer cache (O(1)). NAME.config()
+ * calls from Lua, module loads and unloads and changes of option()/mode()/
+ * net.bufsize() do it already; any other prop that changes answers must call
+ * it (KR_ANSWER_CACHE_FLUSHING_PROP), as must anything else that changes them
+ * (a timer reloading data).
  */
 KR_EXPORT void kr_answer_cache_flush(void);
 

@@ -109,11 +109,13 @@ struct kr_plugin_api {
 	/**
 	 * May the core repeat an answer made with this plugin loaded to a later
 	 * query with the same question and flags, without calling the layer (the
-	 * answer cache, <kres/answer_cache.h>)? Asked again after each configuration
-	 * change; return false while the layer's work depends on more than the
-	 * question, the query's flags and data the plugin's props set (the client's
-	 * address, the time, each query being seen). NULL with a layer: never, and
-	 * the answer cache stays off while the plugin is loaded.
+	 * answer cache, <kres/answer_cache.h>)? Asked again after each flush of the
+	 * answer cache (NAME.config(), module loads, kr_answer_cache_flush(): a prop
+	 * that changes this answer must flush); return false while the layer's work
+	 * depends on more than the question, the query's flags and data the plugin's
+	 * props set (the client's address, the time, each query being seen). NULL
+	 * with a layer: never, and the answer cache stays off while the plugin is
+	 * loaded.
 	 */
 	bool (*answers_reusable)(struct kr_plugin *self);
 	/** Sees each answer the answer cache repeated (counters, sketches); may be NULL. */

@@ -26,6 +26,7 @@
 #define MAX_TTLS 128            /* records with a TTL in one answer */
 #define KEY_MAX (4 + KR_DNAME_MAXLEN)
 #define WATCH_MAX 8
+#define CHAIN_MAX 8             /* entries in one bucket: a look-up compares at most so many keys */
 
 struct ttl_slot {
 	uint16_t off;               /* of the TTL field in the wire */
@@ -48,6 +49,7 @@ struct entry {
 	uint16_t klen, wlen, nttl;
 	uint16_t qname_len;         /* bytes of the question's name at offset 12 */
 	bool referenced;
+	bool local;                 /* local data (hints): its TTLs are fixed, never aged */
 	size_t bytes;               /* what the entry costs, for the limit */
 	struct ttl_slot *ttls;      /* inside data */
 	uint8_t *wire;              /* inside data */
@@ -434,7 +436,8 @@ size_t kr__answer_cache_find(const struct kr_ac_query *q, const uint8_t **answer
 		++ac.misses;   /* the normal way truncates it */
 		return 0;
 	}
-	age(e, now);
+	if (!e->local)
+		age(e, now);
 	e->wire[0] = q->wire[0];
 	e->wire[1] = q->wire[1];
 	memcpy(e->wire + KR_PKT_HDRSIZE, q->wire + KR_PKT_HDRSIZE, e->qname_len);
@@ -444,7 +447,7 @@ size_t kr__answer_cache_find(const struct kr_ac_query *q, const uint8_t **answer
 		struct kr_reused_answer info = {
 			.qname = q->wire + KR_PKT_HDRSIZE, .qtype = k.qtype, .flags = q->flags,
 			.addr = q->addr, .answer = e->wire, .answer_size = e->wlen,
-			.query_edns = k.edns, .query_do = k.do_bit,
+			.query_edns = k.edns, .query_do = k.do_bit, .local = e->local,
 		};
 		for (size_t i = 0; i < ac.hook_count; ++i)
 			ac.hooks[i]->api->answer_reused(ac.hooks[i], &info);
@@ -523,6 +526,21 @@ static uint32_t scan_ttls(const uint8_t *w, size_t len, size_t qname_len, struct
 	return min;
 }
 
+/** Free the dead entries of hash's bucket. @return how many live ones it holds. */
+static unsigned bucket_prune(uint32_t hash, int64_t now)
+{
+	unsigned live = 0;
+	for (struct entry **pe = &ac.buckets[hash & ac.mask]; *pe;) {
+		if (dead(*pe, now)) {
+			bucket_drop(pe);
+		} else {
+			++live;
+			pe = &(*pe)->next;
+		}
+	}
+	return live;
+}
+
 /** Make room for bytes: evict by CLOCK (dead and expired entries first met, first freed). */
 static void make_room(size_t bytes, int64_t now)
 {
@@ -548,28 +566,37 @@ static void make_room(size_t bytes, int64_t now)
 }
 
 /**
- * Was every query of req answered from the cache (or local data)? Then the
- * answer's TTLs are what the cache has left, and the entry lives no longer
- * than the cache keeps its data. An answer from upstream shows the upstream's
- * TTLs, which the cache may have cut when it stored them (cache.max_ttl, a
- * negative answer's SOA MINIMUM): it is not kept, the next query's answer,
- * from the cache, is.
+ * Was every query of req answered from the cache, or every one from local
+ * data (hints: CACHED and NO_CACHE)? From the cache, the answer's TTLs are
+ * what the cache has left: they age, and the entry lives no longer than the
+ * cache keeps its data. Local data has fixed TTLs (*local: not aged); an
+ * answer mixing both cannot be aged record by record and is not kept. An
+ * answer from upstream shows the upstream's TTLs, which the cache may have cut
+ * when it stored them (cache.max_ttl, a negative answer's SOA MINIMUM): it is
+ * not kept, the next query's answer, from the cache, is.
  */
-static bool from_cache(const struct kr_request *req)
+static bool from_cache(const struct kr_request *req, bool *local)
 {
-	for (uint32_t i = 0; i < req->rplan.resolved_len; ++i)
-		if (!(req->rplan.resolved[i]->flags & KR_QF_CACHED))
+	const uint64_t both = KR_QF_CACHED | KR_QF_NO_CACHE;
+	unsigned n_local = 0;
+	for (uint32_t i = 0; i < req->rplan.resolved_len; ++i) {
+		uint64_t f = req->rplan.resolved[i]->flags;
+		if (!(f & KR_QF_CACHED))
 			return false;
-	return true;
+		n_local += (f & both) == both;
+	}
+	*local = n_local && n_local == req->rplan.resolved_len;
+	return n_local == 0 || *local;
 }
 
 void kr__answer_cache_offer(const struct kr_request *req, uint32_t gen)
 {
 	const kr_pkt_t *a = req->answer;
 	const kr_pkt_t *q = req->qsource.packet;
+	bool local = false;
 	if (!a || !q || gen != ac.gen || req->no_answer_reuse || (req->options & KR_QF_TRACE) ||
 	    (req->qsource.flags & KR_REQ_INTERNAL) || a->size > MAX_WIRE || a->size < KR_PKT_HDRSIZE ||
-	    !from_cache(req) || !is_active() || gen != ac.gen)
+	    !from_cache(req, &local) || !is_active() || gen != ac.gen)
 		return;
 	const uint8_t *w = a->wire;
 	uint8_t rcode = w[3] & 0x0F;
@@ -591,13 +618,12 @@ void kr__answer_cache_offer(const struct kr_request *req, uint32_t gen)
 	if (!min_ttl)
 		return;
 	int64_t now = time(NULL);
-	struct entry **pe = bucket_find(&k);
-	if (*pe) {
-		if (!dead(*pe, now))
-			return;   /* a twin request stored it first */
-		bucket_drop(pe);
-		pe = bucket_find(&k);
-	}
+	const struct entry *twin = *bucket_find(&k);
+	if (twin && !dead(twin, now))
+		return;   /* a twin request stored it first */
+	/* Chains stay short even for names made to share a bucket (the hash is no secret). */
+	if (bucket_prune(k.hash, now) >= CHAIN_MAX)
+		return;
 	size_t slots_off = (k.klen + 7) & ~(size_t)7;
 	size_t wire_off = slots_off + nttl * sizeof(struct ttl_slot);
 	size_t bytes = sizeof(struct entry) + wire_off + a->size;
@@ -606,7 +632,7 @@ void kr__answer_cache_offer(const struct kr_request *req, uint32_t gen)
 	make_room(bytes, now);
 	if (ac.used + bytes > ac.size)
 		return;
-	pe = bucket_find(&k);   /* eviction may have changed the chain */
+	struct entry **pe = bucket_find(&k);   /* eviction may have changed the chain */
 	struct entry *e = malloc(bytes);
 	if (!e)
 		return;
@@ -626,6 +652,7 @@ void kr__answer_cache_offer(const struct kr_request *req, uint32_t gen)
 	e->nttl = nttl;
 	e->qname_len = k.qname_len;
 	e->referenced = false;
+	e->local = local;
 	e->bytes = bytes;
 	*pe = e;
 	ring_append(&e->ring);

@@ -34,8 +34,8 @@ struct kr_ac_stats {
 
 /**
  * The answer to q if one is kept for its question and flags: its ID and name
- * case set from q, TTLs aged by the wall clock (as the cache's); plugins'
- * answer_reused hooks have seen it.
+ * case set from q, TTLs aged by the wall clock (as the cache's; local data's
+ * are fixed); plugins' answer_reused hooks have seen it.
  * Over UDP (flags without KR_REQ_TCP) only an answer that fits the client's size.
  * @return the answer's size and *answer, or 0 (go the normal way).
  * @note *answer is owned by the answer cache, valid until its next call.
@@ -46,8 +46,9 @@ uint32_t kr__answer_cache_gen(void);
 /**
  * Keep req's final answer (after kr_resolve_finish()) when it may be repeated:
  * NOERROR or NXDOMAIN, not truncated, no EDNS options, TTLs above zero, made
- * from the cache or local data (every resolved query KR_QF_CACHED), no layer
- * set no_answer_reuse, and nothing changed since generation gen.
+ * from the cache or from local data alone (every resolved query KR_QF_CACHED;
+ * all, or none, with KR_QF_NO_CACHE too), no layer set no_answer_reuse, and
+ * nothing changed since generation gen.
  */
 void kr__answer_cache_offer(const struct kr_request *req, uint32_t gen);
 /** Set the memory limit in bytes (0 turns the cache off); forgets every answer. @return 0 or -ENOMEM. */

@@ -25,6 +25,7 @@ struct predict_entry {
 	struct predict_key key;
 	bool used;
 	bool queued;        /**< a refresh was handed out and has not come back yet */
+	bool refreshed;     /**< predict's own refresh came back since the last one was queued */
 	uint32_t ttl;       /**< TTL of the last upstream answer; 0: not seen by this process */
 	int64_t expires;    /**< wall-clock second that answer expires */
 	uint64_t seen;      /**< bit i: asked in the window i windows ago (bit 0: the current one) */
@@ -56,13 +57,16 @@ void predict_table_deinit(struct predict_table *t);
  * @param cached  the answer came from the cache (ttl is what remained), else from upstream
  * @param ttl     smallest TTL of the answer's records
  * @param now     wall clock, seconds
+ * @param reused  repeated by the core's answer cache (kept maybe before a refresh came back)
  * A cached answer handed to a client in the last 10% of the TTL its upstream
- * answer had queues a prefetch (once until the refresh comes back).
+ * answer had queues a prefetch (once until the refresh comes back). A repeated
+ * answer that near its expiry after predict's refresh came back was kept before
+ * it (the cache holds the refreshed data): nothing is queued, only forgotten.
  * @return true when the answer is that near its expiry (a refresh is queued or
- *         on its way): it is not to be repeated from the answer cache.
+ *         on its way, or came back): it is not to be repeated from the answer cache.
  */
 bool predict_observe(struct predict_table *t, const uint8_t *name, uint16_t type, bool client,
-		     bool cached, uint32_t ttl, int64_t now);
+		     bool cached, uint32_t ttl, int64_t now, bool reused);
 /** Take up to max queued prefetches into out. @return how many. */
 int predict_take_pending(struct predict_table *t, struct predict_key *out, int max);
 /**

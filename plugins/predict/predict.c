@@ -216,7 +216,7 @@ static enum kr_layer_state predict_finish_cb(struct kr_layer_ctx *ctx)
 	}
 	if (count == 0 || ttl == UINT32_MAX)
 		return ctx->state;
-	if (predict_observe(&p->table, q->qname, q->qtype, client, cached, ttl, (int64_t)time(NULL)))
+	if (predict_observe(&p->table, q->qname, q->qtype, client, cached, ttl, (int64_t)time(NULL), false))
 		req->no_answer_reuse = true;   /* a refresh is coming: do not repeat this answer */
 	return ctx->state;
 }
@@ -249,12 +249,12 @@ static uint32_t answer_min_ttl(const uint8_t *w, size_t len, size_t qname_size)
 static void predict_reused_cb(struct kr_plugin *self, struct kr_reused_answer *ans)
 {
 	struct predict *p = kr_plugin_data(self);
-	if (!p || (ans->answer[3] & 0x0F) != KR_RCODE_NOERROR)
-		return;
+	if (!p || ans->local || (ans->answer[3] & 0x0F) != KR_RCODE_NOERROR)
+		return;   /* local data (hints), as predict_finish_cb() skips it; only NOERROR */
 	uint32_t ttl = answer_min_ttl(ans->answer, ans->answer_size, kr_dname_size(ans->qname));
-	/* Near expiry (a refresh queued): the next query is to see the refreshed data. */
+	/* Near expiry (a refresh queued, or back already): the next query is to see the refreshed data. */
 	if (ttl != UINT32_MAX &&
-	    predict_observe(&p->table, ans->qname, ans->qtype, true, true, ttl, (int64_t)time(NULL)))
+	    predict_observe(&p->table, ans->qname, ans->qtype, true, true, ttl, (int64_t)time(NULL), true))
 		ans->forget = true;
 }
 

@@ -60,7 +60,7 @@ static struct predict_entry *slot(struct predict_entry *e, uint32_t cap, const u
 }
 
 bool predict_observe(struct predict_table *t, const uint8_t *name, uint16_t type, bool client,
-		     bool cached, uint32_t ttl, int64_t now)
+		     bool cached, uint32_t ttl, int64_t now, bool reused)
 {
 	uint8_t lower[KR_DNAME_MAXLEN];
 	size_t len = kr_dname_size(name);
@@ -81,6 +81,7 @@ bool predict_observe(struct predict_table *t, const uint8_t *name, uint16_t type
 		s->ttl = ttl;
 		s->expires = now + ttl;
 		s->queued = false;
+		s->refreshed = !client;
 		return false;
 	}
 	/* In the last 10% of the TTL the upstream answer had: refresh it now. */
@@ -88,12 +89,15 @@ bool predict_observe(struct predict_table *t, const uint8_t *name, uint16_t type
 		return true;
 	if (!client || s->ttl == 0 || (uint64_t)ttl * 10 > s->ttl)
 		return false;
+	if (reused && s->refreshed)
+		return true;
 	if (t->pending_len == PREDICT_PENDING_MAX) {
 		++t->dropped;
 		return true;
 	}
 	t->pending[t->pending_len++] = s->key;
 	s->queued = true;
+	s->refreshed = false;
 	++t->prefetched;
 	return true;
 }

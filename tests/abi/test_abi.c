@@ -158,6 +158,7 @@ int main(void)
 	OFF(struct kr_reused_answer, query_edns, 34);
 	OFF(struct kr_reused_answer, query_do, 35);
 	OFF(struct kr_reused_answer, forget, 36);
+	OFF(struct kr_reused_answer, local, 37);
 	SIZE(struct kr_root_hints_api, 16);
 	OFF(struct kr_root_hints_api, get, 8);
 	/* kr_cache_api grows by appending (KR_CACHE_API_HAS): peek_stale appended within ABI 1. */

@@ -11,6 +11,7 @@ import os
 import re
 import socket
 import struct
+import time
 
 import dns.edns
 import dns.flags
@@ -214,6 +215,30 @@ def test_entry_lives_no_longer_than_the_cache_keeps_it(kresd, fake_auth, clock):
     assert auth.asked('max.lab.', 'A') == 2, r
     r = k.udp(qc)
     assert auth.asked('cn.lab.', 'A') == 2, r
+
+
+def test_local_data_keeps_its_ttls(kresd, fake_auth, clock):
+    """Hints have a fixed TTL (hints.ttl()): repeated, it is not aged, as the normal path gives it."""
+    auth = fake_auth(['al.lab. 300 IN CNAME h.lab.'])
+    k = kresd(auth.config() + "hints['h.lab'] = '192.0.2.50'\nhints.ttl(300)\n")
+    q = make_query('h.lab.', 'A', use_edns=0)
+    assert warm(k, q).answer[0].ttl == 300
+    clock('+10s')
+    r = hit(k, q)
+    assert r.answer[0].ttl == 300 and r.answer[0][0].to_text() == '192.0.2.50', r
+    lua(k, 'worker.answer_cache(0)')
+    assert k.udp(q).answer[0].ttl == 300
+    lua(k, 'worker.answer_cache(8 * MB)')
+    # A chain of the cache's CNAME (aged) and a hint (fixed): not kept.
+    qc = make_query('al.lab.', 'A', use_edns=0)
+    stored = figures(k)['stored']
+    for _ in range(3):
+        r = k.udp(qc)
+    assert figures(k)['stored'] == stored, figures(k)
+    clock('+20s')
+    r = k.udp(qc)
+    assert [(rrset.rdtype, rrset.ttl) for rrset in r.answer] == \
+        [(dns.rdatatype.CNAME, 290), (dns.rdatatype.A, 300)], r
 
 
 def variants():
@@ -484,6 +509,53 @@ def test_stats_count_repeated_answers(kresd, fake_auth):
         {key: v for key, v in slow.items() if key not in latency}
     assert sum(repeated[key] for key in latency if key != 'answer.sum_ms') == 9
     assert auth.asked('st.lab.', 'A') == 1
+
+
+def predict_stats(k):
+    out = lua(k, 'predict.stats()')
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r'\[(\w+)\] => (\d+)', out)}
+
+
+def test_predict_skips_local_data(kresd, fake_auth):
+    """predict tracks no hints name (local data, nothing to refresh), repeated or not."""
+    auth = fake_auth(['x.lab. 300 IN A 192.0.2.1'])
+    k = kresd(auth.config() + "hints['h.lab'] = '192.0.2.50'\nmodules.load('predict')\n")
+    q = make_query('h.lab.', 'A')
+    warm(k, q)
+    for _ in range(3):
+        hit(k, q)
+    assert predict_stats(k)['tracked'] == 0, predict_stats(k)
+    lua(k, 'worker.answer_cache(0)')
+    for _ in range(3):
+        k.udp(q)
+    assert predict_stats(k)['tracked'] == 0, predict_stats(k)
+
+
+def test_predict_refresh_not_repeated_by_old_answers(kresd, fake_auth, clock):
+    """
+    After predict's refresh came back, an answer kept before it (another flags
+    variant of the question) is forgotten near expiry without a second refresh,
+    and the next query gets the refreshed data, as the normal path would.
+    """
+    auth = fake_auth(['pf.lab. 100 IN A 192.0.2.20'])
+    k = kresd(auth.config() + "modules.load('predict')\n")
+    q1 = make_query('pf.lab.', 'A')
+    q2 = make_query('pf.lab.', 'A', use_edns=0)
+    k.udp(q1)
+    warm(k, q1)
+    warm(k, q2)
+    # Near expiry: the refresh is queued by a repeated answer and comes back.
+    clock('+92s')
+    assert hit(k, q1).answer[0].ttl <= 10
+    assert wait_for(lambda: auth.asked('pf.lab.', 'A') == 2)
+    assert wait_for(lambda: k.udp(q1).answer[0].ttl > 90)
+    # The other variant was kept before the refresh: it goes out once more, then is forgotten.
+    assert hit(k, q2).answer[0].ttl <= 10
+    r = k.udp(q2)
+    assert r.answer[0].ttl > 90, r
+    time.sleep(1)
+    assert auth.asked('pf.lab.', 'A') == 2
+    assert predict_stats(k)['prefetched'] == 1, predict_stats(k)
 
 
 def rule_hits(k, rule):

@@ -188,6 +188,7 @@ static uint8_t *exact(const uint8_t *p, size_t n)
 
 struct offer_opts {
 	bool no_reuse, internal, trace, upstream;
+	bool local, mixed;    /* from local data (CACHED and NO_CACHE); with a query from the cache */
 	uint32_t gen_delta;   /* the request started that many flushes ago */
 };
 
@@ -196,13 +197,15 @@ static void offer_with(const struct msg *q, const struct msg *a, struct offer_op
 	uint8_t *qw = exact(q->b, q->len), *aw = exact(a->b, a->len);
 	kr_pkt_t qp = { .wire = qw, .size = q->len, .max_size = q->len };
 	kr_pkt_t ap = { .wire = aw, .size = a->len, .max_size = a->len };
-	struct kr_query qry = { .flags = o.upstream ? 0 : KR_QF_CACHED };
-	struct kr_query *resolved[1] = { &qry };
+	const uint64_t local = KR_QF_CACHED | KR_QF_NO_CACHE;
+	struct kr_query qry = { .flags = o.upstream ? 0 : o.local ? local : KR_QF_CACHED };
+	struct kr_query cached = { .flags = KR_QF_CACHED };
+	struct kr_query *resolved[2] = { &qry, &cached };
 	struct kr_request req = {
 		.ctx = &the_daemon.ctx, .answer = &ap,
 		.qsource = { .packet = &qp, .flags = o.internal ? KR_REQ_INTERNAL : 0 },
 		.options = o.trace ? KR_QF_TRACE : 0,
-		.rplan = { .resolved = resolved, .resolved_len = 1 },
+		.rplan = { .resolved = resolved, .resolved_len = o.mixed ? 2 : 1 },
 		.no_answer_reuse = o.no_reuse,
 	};
 	kr__answer_cache_offer(&req, kr__answer_cache_gen() - o.gen_delta);
@@ -826,6 +829,59 @@ START_TEST(test_size)
 }
 END_TEST
 
+/**
+ * The bucket of a plain A query with RD and EDNS (PLAIN) for name, as
+ * answer_cache.c hashes its key (query_key()), in a table of 2048 buckets.
+ */
+static uint32_t bucket_of(const char *name)
+{
+	struct msg m = { .len = 0 };
+	put_name(&m, name);
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < m.len; ++i)
+		h = (h ^ (uint8_t)(m.b[i] - 'A' < 26u ? m.b[i] + 32 : m.b[i])) * 16777619u;
+	h = (h ^ 0x09) * 16777619u;   /* RD, EDNS */
+	h = (h ^ KR_TYPE_A) * 16777619u;
+	return (h ^ (h >> 15)) & 2047;
+}
+
+START_TEST(test_colliding_names)
+{
+	/* 1 MiB: 2048 buckets. Names made to share one bucket (the hash is public):
+	 * only a few are kept, so that a look-up in it stays cheap. */
+	ck_assert_int_eq(kr__answer_cache_set_size(1 << 20), 0);
+	enum { N = 40 };
+	static char names[N + 1][32];
+	uint32_t target = bucket_of("c0.lab.");
+	for (unsigned i = 0, n = 0; n <= N; ++i) {
+		snprintf(names[n], sizeof(names[n]), "c%u.lab.", i);
+		n += bucket_of(names[n]) == target;
+	}
+	unsigned kept = 0;
+	for (unsigned i = 0; i < N; ++i) {
+		struct msg q = query(names[i], PLAIN);
+		struct msg a = answer(&q, KR_RCODE_NOERROR, 1, 300);
+		offer(&q, &a);
+		kept += find(&q, 0, NULL) != 0;
+	}
+	ck_assert_uint_eq(kept, 8);
+	ck_assert_uint_eq(stats().entries, 8);
+	/* Others are kept as before. */
+	struct msg qo = query("other.lab.", PLAIN);
+	ck_assert_uint_ne(bucket_of("other.lab."), target);
+	struct msg ao = answer(&qo, KR_RCODE_NOERROR, 1, 300);
+	offer(&qo, &ao);
+	ck_assert_uint_eq(find(&qo, 0, NULL), ao.len);
+	/* Flushed entries are no obstacle: the next store frees them. */
+	kr_answer_cache_flush();
+	struct msg q = query(names[N], PLAIN);
+	struct msg a = answer(&q, KR_RCODE_NOERROR, 1, 300);
+	offer(&q, &a);
+	ck_assert_uint_eq(find(&q, 0, NULL), a.len);
+	ck_assert_uint_eq(stats().entries, 2);
+}
+END_TEST
+
 /* --- plugins --- */
 
 static struct {
@@ -940,6 +996,29 @@ START_TEST(test_plugins_see_reused)
 }
 END_TEST
 
+START_TEST(test_local_data)
+{
+	add_plugin(&counting_api);
+	struct msg q = query("h.lab.", PLAIN), got;
+	struct msg a = answer(&q, KR_RCODE_NOERROR, 1, 300);
+	/* A chain of the cache's records and local data (fixed TTLs): not kept. */
+	offer_with(&q, &a, (struct offer_opts){ .local = true, .mixed = true });
+	ck_assert_uint_eq(stats().stored, 0);
+	/* Local data alone: kept, and hooks know it (predict skips it). */
+	offer_with(&q, &a, (struct offer_opts){ .local = true });
+	ck_assert_uint_eq(find(&q, 0, &got), a.len);
+	assert_repeated(&a, &q, &got);
+	ck_assert(P.last.local);
+	ck_assert(!P.last.forget);
+	/* The cache's: not local. */
+	struct msg q2 = query("c.lab.", PLAIN);
+	struct msg a2 = answer(&q2, KR_RCODE_NOERROR, 1, 300);
+	offer(&q2, &a2);
+	ck_assert_uint_eq(find(&q2, 0, NULL), a2.len);
+	ck_assert(!P.last.local);
+}
+END_TEST
+
 int main(void)
 {
 	static const struct unit_fixture fx = { setup, teardown, 30 };
@@ -949,7 +1028,8 @@ int main(void)
 	unit_tcase(s, "kr__answer_cache_offer", &fx, test_answers_not_kept, test_negative);
 	unit_tcase(s, "kr_answer_cache_flush", &fx, test_flush);
 	unit_tcase(s, "kr_answer_cache_watch", &fx, test_watch);
-	unit_tcase(s, "kr__answer_cache_set_size", &fx, test_size);
-	unit_tcase(s, "answers_reusable", &fx, test_plugins_allow, test_plugins_see_reused);
+	unit_tcase(s, "kr__answer_cache_set_size", &fx, test_size, test_colliding_names);
+	unit_tcase(s, "answers_reusable", &fx, test_plugins_allow, test_plugins_see_reused,
+		   test_local_data);
 	return unit_run(s);
 }

@@ -38,40 +38,51 @@ START_TEST(test_prefetch)
 	struct predict_key out[8];
 	ck_assert_int_eq(predict_table_init(&t, 64, 4), 0);
 	/* Upstream answer with TTL 100 at t=1000. */
-	ck_assert(!predict_observe(&t, name("WWW.lab."), KR_TYPE_A, true, false, 100, 1000));
+	ck_assert(!predict_observe(&t, name("WWW.lab."), KR_TYPE_A, true, false, 100, 1000, false));
 	ck_assert_uint_eq(t.used, 1);
 	/* Cached with 50 left: nothing. With 11 left: nothing (more than 10%). The
 	 * answers may be repeated from the answer cache (false). */
-	ck_assert(!predict_observe(&t, name("www.lab."), KR_TYPE_A, true, true, 50, 1050));
-	ck_assert(!predict_observe(&t, name("www.lab."), KR_TYPE_A, true, true, 11, 1089));
+	ck_assert(!predict_observe(&t, name("www.lab."), KR_TYPE_A, true, true, 50, 1050, false));
+	ck_assert(!predict_observe(&t, name("www.lab."), KR_TYPE_A, true, true, 11, 1089, false));
 	ck_assert_int_eq(predict_take_pending(&t, out, 8), 0);
 	/* 10 left (10%): one prefetch, whatever the letter case, once; until the
 	 * refresh is back, no answer of the name is to be repeated (true). */
-	ck_assert(predict_observe(&t, name("www.LAB."), KR_TYPE_A, true, true, 10, 1090));
-	ck_assert(predict_observe(&t, name("www.lab."), KR_TYPE_A, true, true, 9, 1091));
+	ck_assert(predict_observe(&t, name("www.LAB."), KR_TYPE_A, true, true, 10, 1090, false));
+	ck_assert(predict_observe(&t, name("www.lab."), KR_TYPE_A, true, true, 9, 1091, false));
 	ck_assert_uint_eq(t.used, 1);
 	ck_assert_int_eq(predict_take_pending(&t, out, 8), 1);
 	ck_assert(kr_dname_eq(out[0].name, name("www.lab.")));
 	ck_assert_uint_eq(out[0].type, KR_TYPE_A);
 	ck_assert_uint_eq(t.prefetched, 1);
 	ck_assert_int_eq(predict_take_pending(&t, out, 8), 0);
-	/* The refresh comes back from upstream (not a client): queued again next time. */
-	predict_observe(&t, name("www.lab."), KR_TYPE_A, false, false, 100, 1092);
-	predict_observe(&t, name("www.lab."), KR_TYPE_A, true, true, 5, 1187);
+	/* The refresh comes back from upstream (not a client). An answer the answer
+	 * cache repeats near expiry now was kept before it: forgotten (true), nothing
+	 * queued again. The cache's own answer near expiry queues the next one. */
+	predict_observe(&t, name("www.lab."), KR_TYPE_A, false, false, 100, 1092, false);
+	ck_assert(predict_observe(&t, name("www.lab."), KR_TYPE_A, true, true, 8, 1093, true));
+	ck_assert_int_eq(predict_take_pending(&t, out, 8), 0);
+	ck_assert_uint_eq(t.prefetched, 1);
+	ck_assert(!predict_observe(&t, name("www.lab."), KR_TYPE_A, true, true, 95, 1097, true));
+	predict_observe(&t, name("www.lab."), KR_TYPE_A, true, true, 5, 1187, false);
 	ck_assert_int_eq(predict_take_pending(&t, out, 8), 1);
+	/* A repeated answer near expiry of data a client fetched queues as any other. */
+	predict_observe(&t, name("rep.lab."), KR_TYPE_A, true, false, 100, 1100, false);
+	ck_assert(predict_observe(&t, name("rep.lab."), KR_TYPE_A, true, true, 5, 1195, true));
+	ck_assert_int_eq(predict_take_pending(&t, out, 8), 1);
+	ck_assert(kr_dname_eq(out[0].name, name("rep.lab.")));
 	/* Another type is another entry; an answer never fetched by this process is not prefetched. */
-	predict_observe(&t, name("www.lab."), KR_TYPE_AAAA, true, true, 1, 1200);
-	ck_assert_uint_eq(t.used, 2);
+	predict_observe(&t, name("www.lab."), KR_TYPE_AAAA, true, true, 1, 1200, false);
+	ck_assert_uint_eq(t.used, 3);
 	ck_assert_int_eq(predict_take_pending(&t, out, 8), 0);
 	/* Internal (non-client) cached answers never queue anything. */
-	predict_observe(&t, name("www.lab."), KR_TYPE_A, false, true, 1, 1201);
+	predict_observe(&t, name("www.lab."), KR_TYPE_A, false, true, 1, 1201, false);
 	ck_assert_int_eq(predict_take_pending(&t, out, 8), 0);
 	/* take_pending with a small out keeps the rest. */
 	for (int i = 0; i < 3; ++i) {
 		char text[32];
 		snprintf(text, sizeof(text), "n%d.lab.", i);
-		predict_observe(&t, name(text), KR_TYPE_A, true, false, 100, 2000);
-		predict_observe(&t, name(text), KR_TYPE_A, true, true, 1, 2099);
+		predict_observe(&t, name(text), KR_TYPE_A, true, false, 100, 2000, false);
+		predict_observe(&t, name(text), KR_TYPE_A, true, true, 1, 2099, false);
 	}
 	ck_assert_int_eq(predict_take_pending(&t, out, 2), 2);
 	ck_assert_int_eq(predict_take_pending(&t, out, 2), 1);
@@ -86,11 +97,11 @@ START_TEST(test_rotate)
 	struct predict_key out[8];
 	ck_assert_int_eq(predict_table_init(&t, 64, 3), 0);
 	/* Window 1: popular and rare asked; popular expires at 1000 + 300. */
-	predict_observe(&t, name("popular.lab."), KR_TYPE_A, true, false, 300, 1000);
-	predict_observe(&t, name("rare.lab."), KR_TYPE_A, true, false, 100, 1000);
+	predict_observe(&t, name("popular.lab."), KR_TYPE_A, true, false, 300, 1000, false);
+	predict_observe(&t, name("rare.lab."), KR_TYPE_A, true, false, 100, 1000, false);
 	ck_assert_int_eq(predict_rotate(&t, 1060, 60, out, 8), 0);   /* asked in one window only */
 	/* Window 2: popular asked again (from cache). */
-	predict_observe(&t, name("popular.lab."), KR_TYPE_A, true, true, 200, 1100);
+	predict_observe(&t, name("popular.lab."), KR_TYPE_A, true, true, 200, 1100, false);
 	/* Expires at 1300 > 1120 + 60: not yet. */
 	ck_assert_int_eq(predict_rotate(&t, 1120, 60, out, 8), 0);
 	ck_assert_uint_eq(t.used, 2);
@@ -102,7 +113,7 @@ START_TEST(test_rotate)
 	ck_assert_uint_eq(t.used, 1);
 	/* Handed out once until the refresh comes back. */
 	ck_assert_int_eq(predict_rotate(&t, 1260, 60, out, 8), 0);
-	predict_observe(&t, name("popular.lab."), KR_TYPE_A, false, false, 300, 1261);
+	predict_observe(&t, name("popular.lab."), KR_TYPE_A, false, false, 300, 1261, false);
 	/* Not asked by clients within the period any more: forgotten at the next rotation. */
 	ck_assert_int_eq(predict_rotate(&t, 1270, 60, out, 8), 0);
 	ck_assert_uint_eq(t.used, 0);
@@ -117,7 +128,7 @@ START_TEST(test_full_table)
 	char text[32];
 	for (int i = 0; i < 64; ++i) {
 		snprintf(text, sizeof(text), "n%d.lab.", i);
-		predict_observe(&t, name(text), KR_TYPE_A, true, false, 100, 1000);
+		predict_observe(&t, name(text), KR_TYPE_A, true, false, 100, 1000, false);
 	}
 	ck_assert_uint_le(t.used, 16);
 	ck_assert_uint_eq(t.used + t.dropped, 64);
@@ -129,8 +140,8 @@ START_TEST(test_full_table)
 	ck_assert_int_eq(predict_table_init(&t, 4096, 4), 0);
 	for (int i = 0; i < PREDICT_PENDING_MAX + 10; ++i) {
 		snprintf(text, sizeof(text), "p%d.lab.", i);
-		predict_observe(&t, name(text), KR_TYPE_A, true, false, 100, 1000);
-		predict_observe(&t, name(text), KR_TYPE_A, true, true, 1, 1099);
+		predict_observe(&t, name(text), KR_TYPE_A, true, false, 100, 1000, false);
+		predict_observe(&t, name(text), KR_TYPE_A, true, true, 1, 1099, false);
 	}
 	ck_assert_uint_eq(t.pending_len, PREDICT_PENDING_MAX);
 	ck_assert_uint_eq(t.dropped, 10);
