@@ -20,6 +20,7 @@
 #include <time.h>
 #include "core/daemon/daemon.h"
 #include "core/net/answer_cache.h"
+#include "core/wire/wire-impl.h"
 
 #define DEFAULT_SIZE (8u << 20)
 #define MAX_WIRE 8192           /* larger answers are not kept */
@@ -273,21 +274,6 @@ struct qkey {
 	bool edns, do_bit;
 };
 
-static inline uint8_t lower(uint8_t c)
-{
-	return (uint8_t)(c - 'A') < 26 ? (uint8_t)(c + ('a' - 'A')) : c;
-}
-
-static inline uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)((p[0] << 8) | p[1]);
-}
-
-static inline uint32_t rd32(const uint8_t *p)
-{
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
 /**
  * Are the query's EDNS options all of kinds that change nothing in the answer?
  * A client's DNS COOKIE (RFC 7873: kresd does not do cookies, so it answers as
@@ -299,7 +285,7 @@ static bool options_ignored(const uint8_t *p, size_t len)
 	while (len) {
 		if (len < 4)
 			return false;
-		uint16_t code = rd16(p), olen = rd16(p + 2);
+		uint16_t code = kr__get16(p), olen = kr__get16(p + 2);
 		if ((size_t)olen + 4 > len)
 			return false;
 		bool cookie = code == KR_EDNS_OPT_COOKIE && (olen == 8 || (olen >= 16 && olen <= 40));
@@ -320,7 +306,7 @@ static bool options_ignored(const uint8_t *p, size_t len)
 static bool query_key(const uint8_t *q, size_t len, struct qkey *k)
 {
 	if (len < KR_PKT_HDRSIZE + 5 || (q[2] & 0xFE) || (q[3] & ~0x30) ||
-	    rd16(q + 4) != 1 || rd16(q + 6) || rd16(q + 8) || rd16(q + 10) > 1)
+	    kr__get16(q + 4) != 1 || kr__get16(q + 6) || kr__get16(q + 8) || kr__get16(q + 10) > 1)
 		return false;
 	uint32_t h = 2166136261u;
 	size_t i = KR_PKT_HDRSIZE;
@@ -335,7 +321,7 @@ static bool query_key(const uint8_t *q, size_t len, struct qkey *k)
 		*out++ = l;
 		h = (h ^ l) * 16777619u;
 		for (++i; i < end; ++i) {
-			uint8_t c = lower(q[i]);
+			uint8_t c = kr__lower(q[i]);
 			*out++ = c;
 			h = (h ^ c) * 16777619u;
 		}
@@ -345,7 +331,7 @@ static bool query_key(const uint8_t *q, size_t len, struct qkey *k)
 	k->qname_len = (uint16_t)(i - KR_PKT_HDRSIZE);
 	if (i + 4 > len)
 		return false;
-	uint16_t qtype = rd16(q + i), qclass = rd16(q + i + 2);
+	uint16_t qtype = kr__get16(q + i), qclass = kr__get16(q + i + 2);
 	i += 4;
 	if (qclass != KR_CLASS_IN || qtype == 0 || qtype == KR_TYPE_OPT || (qtype >= 128 && qtype <= 255))
 		return false;
@@ -354,13 +340,13 @@ static bool query_key(const uint8_t *q, size_t len, struct qkey *k)
 	if (q[11] == 1) {
 		/* root owner, type OPT, payload, ext. RCODE 0, version 0, flags DO only,
 		 * options kresd ignores (or none), nothing after it */
-		if (i + 11 > len || q[i] != 0 || rd16(q + i + 1) != KR_TYPE_OPT || q[i + 5] || q[i + 6] ||
-		    (q[i + 7] & 0x7F) || q[i + 8] || i + 11 + rd16(q + i + 9) != len ||
-		    !options_ignored(q + i + 11, rd16(q + i + 9)))
+		if (i + 11 > len || q[i] != 0 || kr__get16(q + i + 1) != KR_TYPE_OPT || q[i + 5] || q[i + 6] ||
+		    (q[i + 7] & 0x7F) || q[i + 8] || i + 11 + kr__get16(q + i + 9) != len ||
+		    !options_ignored(q + i + 11, kr__get16(q + i + 9)))
 			return false;
 		k->edns = true;
 		k->do_bit = q[i + 7] & 0x80;
-		uint16_t size = rd16(q + i + 3);
+		uint16_t size = kr__get16(q + i + 3);
 		uint16_t ours = the_daemon.ctx.bufsize;
 		k->udp_max = size > ours ? ours : size < KR_EDNS_MIN_BUFSIZE ? KR_EDNS_MIN_BUFSIZE : size;
 	} else if (i != len) {
@@ -399,11 +385,7 @@ static void age(struct entry *e, int64_t now)
 	e->aged_s = s;
 	for (uint16_t i = 0; i < e->nttl; ++i) {
 		uint32_t v = e->ttls[i].orig - s;
-		uint8_t *p = e->wire + e->ttls[i].off;
-		p[0] = (uint8_t)(v >> 24);
-		p[1] = (uint8_t)(v >> 16);
-		p[2] = (uint8_t)(v >> 8);
-		p[3] = (uint8_t)v;
+		kr__put32(e->wire + e->ttls[i].off, v);
 	}
 }
 
@@ -466,26 +448,6 @@ size_t kr__answer_cache_find(const struct kr_ac_query *q, const uint8_t **answer
 
 /* --- storing --- */
 
-/** Skip a name (compressed or not) at *i. @return false when it runs past len. */
-static bool skip_name(const uint8_t *w, size_t len, size_t *i)
-{
-	for (size_t n = 0; n < KR_DNAME_MAXLEN; ++n) {
-		if (*i >= len)
-			return false;
-		uint8_t l = w[*i];
-		if ((l & 0xC0) == 0xC0) {
-			*i += 2;
-			return *i <= len;
-		}
-		if (l & 0xC0)
-			return false;
-		*i += 1 + l;
-		if (l == 0)
-			return true;
-	}
-	return false;
-}
-
 /**
  * Find the TTLs of the answer's records. @return the smallest TTL, or 0 when
  * the answer cannot be kept (an OPT with options, a TTL of 0, malformed).
@@ -494,22 +456,22 @@ static uint32_t scan_ttls(const uint8_t *w, size_t len, size_t qname_len, struct
 			  uint16_t *nslots)
 {
 	size_t i = KR_PKT_HDRSIZE + qname_len + 4;
-	size_t count = (size_t)rd16(w + 6) + rd16(w + 8) + rd16(w + 10);
+	size_t count = (size_t)kr__get16(w + 6) + kr__get16(w + 8) + kr__get16(w + 10);
 	if (count == 0 || count > MAX_TTLS || i > len)
 		return 0;
 	uint32_t min = UINT32_MAX;
 	uint16_t n = 0;
 	for (size_t r = 0; r < count; ++r) {
-		if (!skip_name(w, len, &i) || i + 10 > len)
+		if (kr_dname_unpack(NULL, w, len, &i) < 0 || i + 10 > len)
 			return 0;
-		uint16_t type = rd16(w + i), rdlen = rd16(w + i + 8);
+		uint16_t type = kr__get16(w + i), rdlen = kr__get16(w + i + 8);
 		if (i + 10 + rdlen > len)
 			return 0;
 		if (type == KR_TYPE_OPT) {
 			if (rdlen || w[i + 4])   /* options (EDE, padding...), extended RCODE */
 				return 0;
 		} else {
-			uint32_t ttl = rd32(w + i + 4);
+			uint32_t ttl = kr__get32(w + i + 4);
 			if (ttl == 0 || ttl > 0x7FFFFFFF)
 				return 0;
 			if (ttl < min)
@@ -600,7 +562,7 @@ void kr__answer_cache_offer(const struct kr_request *req, uint32_t gen)
 		return;
 	const uint8_t *w = a->wire;
 	uint8_t rcode = w[3] & 0x0F;
-	if ((rcode != KR_RCODE_NOERROR && rcode != KR_RCODE_NXDOMAIN) || (w[2] & 0x02) || rd16(w + 4) != 1)
+	if ((rcode != KR_RCODE_NOERROR && rcode != KR_RCODE_NXDOMAIN) || (w[2] & 0x02) || kr__get16(w + 4) != 1)
 		return;
 	struct qkey k;
 	if (!query_key(q->wire, q->size, &k))
@@ -610,7 +572,7 @@ void kr__answer_cache_offer(const struct kr_request *req, uint32_t gen)
 	    memcmp(w + KR_PKT_HDRSIZE + k.qname_len, q->wire + KR_PKT_HDRSIZE + k.qname_len, 4) != 0)
 		return;
 	for (size_t i = 0; i < k.qname_len; ++i)
-		if (lower(w[KR_PKT_HDRSIZE + i]) != k.key[4 + i])
+		if (kr__lower(w[KR_PKT_HDRSIZE + i]) != k.key[4 + i])
 			return;
 	struct ttl_slot slots[MAX_TTLS];
 	uint16_t nttl = 0;

@@ -231,10 +231,7 @@ static uint32_t answer_min_ttl(const uint8_t *w, size_t len, size_t qname_size)
 	uint16_t count = (uint16_t)((w[6] << 8) | w[7]);
 	uint32_t min = UINT32_MAX;
 	for (uint16_t r = 0; r < count; ++r) {
-		while (i < len && w[i] && (w[i] & 0xC0) != 0xC0)
-			i += 1 + w[i];
-		i += (i < len && w[i]) ? 2 : 1;
-		if (i + 10 > len)
+		if (kr_dname_unpack(NULL, w, len, &i) < 0 || i + 10 > len)
 			return UINT32_MAX;
 		uint32_t ttl = ((uint32_t)w[i + 4] << 24) | ((uint32_t)w[i + 5] << 16) |
 			       ((uint32_t)w[i + 6] << 8) | w[i + 7];
